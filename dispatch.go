@@ -1,0 +1,163 @@
+package itty
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"strings"
+)
+
+// PanicError is the error a ServerError handler receives when a handler
+// panicked. Value is what was passed to panic; Stack is the goroutine's stack
+// at the time, for logs (it never reaches a client unless Debug is on).
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("itty: handler panicked: %v", e.Value) }
+
+// finish runs an itty handler for req and writes its response.
+func (a *App) finish(w http.ResponseWriter, req *Request, fn HandlerFunc) {
+	if limit := a.maxBody(); limit >= 0 && req.Raw.ContentLength > limit {
+		a.write(w, req, a.tooLarge(req))
+		return
+	}
+	resp := a.call(fn, req)
+	if req.body.exceeded {
+		resp = a.tooLarge(req)
+	}
+	a.write(w, req, resp)
+}
+
+// call runs fn, turning a panic or a nil response into a 500.
+func (a *App) call(fn HandlerFunc, req *Request) (resp *Response) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v) // net/http's way to abort a response; it logs nothing
+			}
+			resp = a.fail(req, &PanicError{Value: v, Stack: debug.Stack()})
+		}
+	}()
+	if resp = fn(req); resp == nil {
+		resp = a.fail(req, errNilResponse)
+	}
+	return resp
+}
+
+func (a *App) tooLarge(req *Request) *Response {
+	a.logger().Warn("itty: request body too large", "method", req.Method, "path", req.Path,
+		"limit", a.maxBody())
+	return req.newResponse(statusText(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, contentTypeText)
+}
+
+// fail logs err and returns the 500 response for it.
+func (a *App) fail(req *Request, err error) *Response {
+	attrs := []any{"method", req.Method, "path", req.Path, "err", err}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		attrs = append(attrs, "stack", string(pe.Stack))
+	}
+	a.logger().Error("itty: internal server error", attrs...)
+	if a.ServerError != nil {
+		if resp := a.safeServerError(req, err); resp != nil && resp.err == nil {
+			return resp
+		}
+	}
+	body := statusText(http.StatusInternalServerError)
+	if a.Debug {
+		body += "\n" + err.Error() + "\n"
+		if pe != nil {
+			body += "\n" + string(pe.Stack)
+		}
+	}
+	resp := new(Response)
+	resp.Body, resp.StatusCode, resp.ContentType = body, http.StatusInternalServerError, contentTypeText
+	return resp
+}
+
+// safeServerError calls the App's ServerError handler; if that panics too,
+// the panic is logged and the generic page is used.
+func (a *App) safeServerError(req *Request, err error) (resp *Response) {
+	defer func() {
+		if v := recover(); v != nil {
+			a.logger().Error("itty: ServerError handler panicked", "panic", v)
+			resp = nil
+		}
+	}()
+	return a.ServerError(req, err)
+}
+
+// Shared header values, so that writing a common response allocates nothing.
+// net/http only reads them.
+var (
+	contentTypeText = "text/plain; charset=utf-8"
+	contentTypeHTML = "text/html; charset=utf-8"
+	contentTypeJSON = "application/json"
+
+	headerText = []string{contentTypeText}
+	headerHTML = []string{contentTypeHTML}
+	headerJSON = []string{contentTypeJSON}
+)
+
+func contentTypeHeader(ct string) []string {
+	switch ct {
+	case "", contentTypeText:
+		return headerText
+	case contentTypeHTML:
+		return headerHTML
+	case contentTypeJSON:
+		return headerJSON
+	}
+	if strings.HasPrefix(ct, "text/") && !strings.Contains(ct, "charset") {
+		ct += "; charset=utf-8"
+	}
+	return []string{ct}
+}
+
+// write sends resp. A response carrying an error (an invalid cookie, a
+// template that failed) is replaced by the 500 page, so it never goes out
+// half right.
+func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
+	if resp.err != nil {
+		resp = a.fail(req, resp.err)
+	}
+	h := w.Header()
+	for k, v := range resp.Headers {
+		h[k] = v
+	}
+	status := resp.StatusCode
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if _, ok := resp.Headers["Content-Type"]; !ok && bodyAllowed(status) {
+		h["Content-Type"] = contentTypeHeader(resp.ContentType)
+	}
+	for _, c := range resp.cookies {
+		h["Set-Cookie"] = append(h["Set-Cookie"], c.line)
+	}
+	if c, ok := resp.BodyReader.(io.Closer); ok {
+		defer c.Close()
+	}
+	w.WriteHeader(status)
+	if !bodyAllowed(status) {
+		return
+	}
+	switch {
+	case resp.BodyReader != nil:
+		if _, err := io.Copy(w, resp.BodyReader); err != nil {
+			a.logger().Warn("itty: streaming response failed", "method", req.Method, "path", req.Path, "err", err)
+		}
+	case resp.BodyBytes != nil:
+		w.Write(resp.BodyBytes)
+	default:
+		io.WriteString(w, resp.Body)
+	}
+}
+
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}

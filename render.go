@@ -1,0 +1,105 @@
+package itty
+
+import (
+	"bytes"
+	"encoding/json"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+// Render returns a 200 response with body as text/html; charset=utf-8, like
+// itty3's app.render. Set StatusCode on the result for another status.
+func (a *App) Render(req *Request, body string) *Response {
+	return req.newResponse(body, http.StatusOK, contentTypeHTML)
+}
+
+// RenderJSON returns a 200 response with v encoded as JSON
+// (application/json). If v cannot be encoded, the request is answered
+// with 500 and the reason logged.
+func (a *App) RenderJSON(req *Request, v any) *Response {
+	resp := req.newResponse("", http.StatusOK, contentTypeJSON)
+	b, err := json.Marshal(v)
+	if err != nil {
+		resp.fail(err)
+		return resp
+	}
+	resp.BodyBytes = append(b, '\n')
+	return resp
+}
+
+// LoadTemplates parses the templates in fsys that match the patterns (as
+// fs.Glob reads them, e.g. "templates/*.html") into a.Templates, for
+// RenderTemplate. Each template is named by its file's base name.
+func (a *App) LoadTemplates(fsys fs.FS, patterns ...string) error {
+	t, err := template.ParseFS(fsys, patterns...)
+	if err != nil {
+		return err
+	}
+	a.Templates = t
+	return nil
+}
+
+// RenderTemplate returns a 200 text/html response with the named template
+// from a.Templates executed with data. The template runs to completion
+// before anything is sent, so a template error is a clean 500 with the
+// reason logged, never half a page.
+func (a *App) RenderTemplate(req *Request, name string, data any) *Response {
+	resp := req.newResponse("", http.StatusOK, contentTypeHTML)
+	if a.Templates == nil {
+		resp.fail(errNoTemplates)
+		return resp
+	}
+	var buf bytes.Buffer
+	if err := a.Templates.ExecuteTemplate(&buf, name, data); err != nil {
+		resp.fail(err)
+		return resp
+	}
+	resp.BodyBytes = buf.Bytes()
+	return resp
+}
+
+var errNoTemplates = errorString("itty: RenderTemplate called but App.Templates is nil; call LoadTemplates first")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// Redirect returns a 302 Found response that sends the client to url, like
+// itty3's app.redirect. Set StatusCode on the result for 303 See Other, 307
+// Temporary Redirect or 308 Permanent Redirect. Control characters in url
+// are percent-encoded, so a url built from user input cannot add headers;
+// it can still point anywhere, so use SafeRedirect for user-supplied targets.
+func (a *App) Redirect(req *Request, url string) *Response {
+	resp := req.newResponse("", http.StatusFound, contentTypeText)
+	resp.SetHeader("Location", escapeControls(url))
+	return resp
+}
+
+// RedirectPermanent returns a 301 Moved Permanently response to url.
+func (a *App) RedirectPermanent(req *Request, url string) *Response {
+	resp := a.Redirect(req, url)
+	resp.StatusCode = http.StatusMovedPermanently
+	return resp
+}
+
+// escapeControls percent-encodes ASCII control bytes (CR and LF among them)
+// and spaces, which may never appear in a header value or a URL.
+func escapeControls(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

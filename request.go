@@ -1,0 +1,199 @@
+package itty
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+)
+
+// Request is the request a handler receives, with itty3's names: GET for the
+// query string, POST for form fields, COOKIES for cookies, Params for route
+// parameters. Raw is the underlying *http.Request for everything else.
+//
+// Query, form and cookies are parsed on first use, so a handler pays only for
+// what it reads. A Request and the Responses the App's shortcuts return for
+// it are recycled once the handler's response has been written: do not keep
+// them, or use them from another goroutine, after the handler returns.
+type Request struct {
+	// Method is the HTTP method, such as "GET".
+	Method string
+	// Path is the decoded URL path, such as "/greet/café/".
+	Path string
+	// Headers are the request headers (the same map as Raw.Header).
+	Headers http.Header
+	// Body is the request body, bounded by the App's MaxBodyBytes. Reading
+	// past the limit fails with an *http.MaxBytesError, and the App then
+	// answers 413 whatever the handler returns.
+	Body io.ReadCloser
+	// GET holds the query-string values.
+	GET Values
+	// POST holds the form values of a url-encoded or multipart body.
+	POST Values
+	// COOKIES holds the request's cookies, decoded.
+	COOKIES Cookies
+	// Params holds the route parameters.
+	Params Params
+	// Raw is the underlying net/http request.
+	Raw *http.Request
+
+	app      *App
+	body     bodyReader
+	resp     Response // handed out once by the App's shortcuts
+	respUsed bool
+}
+
+func (req *Request) init(a *App, r *http.Request) {
+	req.app = a
+	req.Raw = r
+	req.Method = r.Method
+	req.Path = r.URL.Path
+	req.Headers = r.Header
+	req.GET = Values{req: req}
+	req.POST = Values{req: req, form: true}
+	req.COOKIES.reset(r.Header["Cookie"])
+	req.Params.reset()
+	req.Body = http.NoBody
+	if r.Body != nil && r.Body != http.NoBody {
+		req.body = bodyReader{rc: r.Body, left: a.maxBody(), limit: a.maxBody()}
+		req.Body = &req.body
+		r.Body = &req.body
+	}
+}
+
+func (req *Request) clear() {
+	req.resp.reset()
+	req.respUsed = false
+	req.COOKIES.reset(nil)
+	req.Params.reset()
+	req.GET, req.POST = Values{}, Values{}
+	req.body = bodyReader{}
+	req.Method, req.Path, req.Headers, req.Body, req.Raw, req.app = "", "", nil, nil, nil, nil
+}
+
+// newResponse returns the Request's own Response the first time it is
+// asked, so the common handler allocates no Response; later calls allocate.
+func (req *Request) newResponse(body string, status int, contentType string) *Response {
+	var resp *Response
+	if req == nil || req.respUsed {
+		resp = new(Response)
+	} else {
+		req.respUsed = true
+		resp = &req.resp
+	}
+	resp.Body, resp.StatusCode, resp.ContentType = body, status, contentType
+	return resp
+}
+
+// Context returns the request's context, which is canceled when the client
+// goes away or the server shuts down.
+func (req *Request) Context() context.Context { return req.Raw.Context() }
+
+// ContentType returns the media type of the request body, without parameters,
+// in lower case, or "" if there is none.
+func (req *Request) ContentType() string {
+	ct := req.Headers.Get("Content-Type")
+	if ct == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// IsSecure reports whether the request came over TLS to this server.
+func (req *Request) IsSecure() bool { return req.Raw.TLS != nil }
+
+// ErrNotJSON is returned by Request.JSON for a body whose Content-Type names
+// a media type other than JSON.
+var ErrNotJSON = errors.New("itty: request body is not JSON")
+
+// JSON decodes the request body, which must hold exactly one JSON value, into
+// v. The Content-Type may be absent, application/json (with or without a
+// charset parameter) or any application/*+json type; anything else is
+// ErrNotJSON. Malformed JSON and trailing data are errors; a body over the
+// App's limit is an *http.MaxBytesError and the request is answered 413.
+func (req *Request) JSON(v any) error {
+	if ct := req.ContentType(); ct != "" && ct != "application/json" &&
+		!(strings.HasPrefix(ct, "application/") && strings.HasSuffix(ct, "+json")) {
+		return fmt.Errorf("%w (Content-Type %s)", ErrNotJSON, ct)
+	}
+	dec := json.NewDecoder(req.Body)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("itty: invalid JSON body: empty")
+		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return fmt.Errorf("itty: invalid JSON body: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("itty: invalid JSON body: data after the JSON value")
+	}
+	return nil
+}
+
+// DefaultMaxMemory is how much of a multipart body is held in memory; the
+// rest of each file goes to a temporary file.
+const DefaultMaxMemory = 32 << 20
+
+// File returns the uploaded file sent in the named field of a
+// multipart/form-data body, or http.ErrMissingFile if there is none.
+// Open the header to read the file's contents.
+func (req *Request) File(name string) (*multipart.FileHeader, error) {
+	req.POST.load()
+	if req.POST.err != nil {
+		return nil, req.POST.err
+	}
+	if mf := req.Raw.MultipartForm; mf != nil {
+		if fhs := mf.File[name]; len(fhs) > 0 {
+			return fhs[0], nil
+		}
+	}
+	return nil, http.ErrMissingFile
+}
+
+// bodyReader bounds a request body like http.MaxBytesReader, and remembers
+// that the limit was hit so that the App can answer 413.
+type bodyReader struct {
+	rc       io.ReadCloser
+	left     int64
+	limit    int64
+	exceeded bool
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.exceeded {
+		return 0, &http.MaxBytesError{Limit: b.limit}
+	}
+	if b.limit < 0 {
+		return b.rc.Read(p)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	// Read one byte more than allowed to tell "exactly at the limit" from "over".
+	if int64(len(p))-1 > b.left {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	if int64(n) <= b.left {
+		b.left -= int64(n)
+		return n, err
+	}
+	n = int(b.left)
+	b.left = 0
+	b.exceeded = true
+	return n, &http.MaxBytesError{Limit: b.limit}
+}
+
+func (b *bodyReader) Close() error { return b.rc.Close() }

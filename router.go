@@ -1,0 +1,397 @@
+package itty
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// paramType is the converter named in a route pattern: <type:name>.
+type paramType uint8
+
+// The order of the constants is the order in which a path segment is tried
+// against parameter children: the most specific converter first, so that
+// /items/<int:id> wins over /items/<str:name> for "42" and loses for "hat".
+const (
+	ptInt paramType = iota
+	ptFloat
+	ptUUID
+	ptSlug
+	ptStr
+	numSegmentTypes // path is handled apart: it consumes the rest of the path
+	ptPath          = numSegmentTypes
+)
+
+var paramTypeNames = map[string]paramType{
+	"int": ptInt, "float": ptFloat, "uuid": ptUUID, "slug": ptSlug, "str": ptStr, "path": ptPath,
+}
+
+// matches reports whether one path segment (or, for path, the rest of the
+// path) converts to the type. Empty values never match.
+func (t paramType) matches(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch t {
+	case ptInt:
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+		_, err := strconv.Atoi(s) // rejects values that overflow int
+		return err == nil
+	case ptFloat:
+		dots := 0
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '.':
+				dots++
+			case c < '0' || c > '9':
+				return false
+			}
+		}
+		return dots <= 1 && s != "."
+	case ptUUID:
+		if len(s) != 36 {
+			return false
+		}
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if i == 8 || i == 13 || i == 18 || i == 23 {
+				if c != '-' {
+					return false
+				}
+			} else if !isHex(c) {
+				return false
+			}
+		}
+		return true
+	case ptSlug:
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+		return true
+	case ptStr:
+		return strings.IndexByte(s, '/') < 0
+	case ptPath:
+		return true
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// route is one registered (method, pattern) pair.
+type route struct {
+	method  string
+	pattern string
+	names   []string     // parameter names, in path order
+	fn      HandlerFunc  // an itty handler, or nil
+	h       http.Handler // a net/http handler when fn is nil
+}
+
+// Methods with a fixed slot in every node; others go to node.other.
+var knownMethods = [...]string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace,
+}
+
+const (
+	mGet = iota
+	mHead
+	mOptions = 6
+)
+
+func methodIndex(m string) int {
+	switch m {
+	case http.MethodGet:
+		return 0
+	case http.MethodHead:
+		return 1
+	case http.MethodPost:
+		return 2
+	case http.MethodPut:
+		return 3
+	case http.MethodPatch:
+		return 4
+	case http.MethodDelete:
+		return 5
+	case http.MethodOptions:
+		return 6
+	case http.MethodConnect:
+		return 7
+	case http.MethodTrace:
+		return 8
+	}
+	return -1
+}
+
+// node is one path segment in the routing tree. Literal children are kept
+// in a slice (searched linearly, which beats a map for a handful of keys)
+// and indexed by a map once there are many.
+type node struct {
+	keys     []string
+	children []*node
+	index    map[string]*node
+	params   [numSegmentTypes]*node
+	rest     *node // a <path:...> child, which consumes the rest of the path
+
+	routes [len(knownMethods)]*route
+	other  map[string]*route
+}
+
+const indexAfter = 8 // literal children before a map index is built
+
+func (n *node) literal(seg string) *node {
+	if n.index != nil {
+		return n.index[seg]
+	}
+	for i, k := range n.keys {
+		if k == seg {
+			return n.children[i]
+		}
+	}
+	return nil
+}
+
+func (n *node) addLiteral(seg string) *node {
+	if c := n.literal(seg); c != nil {
+		return c
+	}
+	c := new(node)
+	n.keys = append(n.keys, seg)
+	n.children = append(n.children, c)
+	if len(n.keys) > indexAfter {
+		if n.index == nil {
+			n.index = make(map[string]*node, len(n.keys))
+			for i, k := range n.keys {
+				n.index[k] = n.children[i]
+			}
+		}
+		n.index[seg] = c
+	}
+	return c
+}
+
+func (n *node) route(method string, mi int) *route {
+	if mi >= 0 {
+		return n.routes[mi]
+	}
+	return n.other[method]
+}
+
+// accepts reports whether n ends a route for the method; HEAD falls back to GET.
+func (n *node) accepts(method string, mi int) *route {
+	if r := n.route(method, mi); r != nil {
+		return r
+	}
+	if mi == mHead {
+		return n.routes[mGet]
+	}
+	return nil
+}
+
+func (n *node) hasRoutes() bool {
+	for _, r := range n.routes {
+		if r != nil {
+			return true
+		}
+	}
+	return len(n.other) > 0
+}
+
+// segment is one parsed piece of a pattern.
+type segment struct {
+	literal string
+	typ     paramType
+	param   bool
+	name    string
+}
+
+// parsePattern splits a pattern such as /greet/<str:name>/ into segments.
+// It panics, naming the pattern, on anything it cannot route unambiguously.
+func parsePattern(pattern string) []segment {
+	if !strings.HasPrefix(pattern, "/") {
+		panic(fmt.Sprintf("itty: route %q must begin with /", pattern))
+	}
+	parts := strings.Split(pattern[1:], "/")
+	segs := make([]segment, 0, len(parts))
+	seen := map[string]bool{}
+	for i, p := range parts {
+		open := strings.IndexByte(p, '<')
+		if open < 0 {
+			if strings.IndexByte(p, '>') >= 0 {
+				panic(fmt.Sprintf("itty: route %q: stray '>' in segment %q", pattern, p))
+			}
+			segs = append(segs, segment{literal: p})
+			continue
+		}
+		if open != 0 || !strings.HasSuffix(p, ">") || strings.Count(p, "<") != 1 {
+			panic(fmt.Sprintf("itty: route %q: a parameter must fill a whole path segment, got %q", pattern, p))
+		}
+		typName, name, ok := strings.Cut(p[1:len(p)-1], ":")
+		if !ok {
+			panic(fmt.Sprintf("itty: route %q: parameter %q needs a type, as in <str:%s>", pattern, p, typName))
+		}
+		typ, known := paramTypeNames[typName]
+		if !known {
+			panic(fmt.Sprintf("itty: route %q: unknown parameter type %q (want int, float, uuid, slug, str or path)", pattern, typName))
+		}
+		if !validParamName(name) {
+			panic(fmt.Sprintf("itty: route %q: invalid parameter name %q", pattern, name))
+		}
+		if seen[name] {
+			panic(fmt.Sprintf("itty: route %q: duplicate parameter name %q", pattern, name))
+		}
+		seen[name] = true
+		if typ == ptPath && i != len(parts)-1 {
+			panic(fmt.Sprintf("itty: route %q: a <path:%s> parameter must be the last segment", pattern, name))
+		}
+		segs = append(segs, segment{typ: typ, param: true, name: name})
+	}
+	return segs
+}
+
+func validParamName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// router is the routing tree plus the set of methods in use, which the
+// 405/OPTIONS path walks to build an Allow header.
+type router struct {
+	root    node
+	methods []string
+}
+
+// add registers r, panicking if a route for the same method already has the
+// same shape (the same literals and converter types in the same places):
+// two such routes could never be told apart.
+func (rt *router) add(r *route) {
+	segs := parsePattern(r.pattern)
+	n := &rt.root
+	for _, s := range segs {
+		switch {
+		case !s.param:
+			n = n.addLiteral(s.literal)
+		case s.typ == ptPath:
+			if n.rest == nil {
+				n.rest = new(node)
+			}
+			n = n.rest
+		default:
+			if n.params[s.typ] == nil {
+				n.params[s.typ] = new(node)
+			}
+			n = n.params[s.typ]
+		}
+		if s.param {
+			r.names = append(r.names, s.name)
+		}
+	}
+	mi := methodIndex(r.method)
+	if old := n.route(r.method, mi); old != nil {
+		panic(fmt.Sprintf("itty: route %s %s conflicts with %s %s: no path can tell them apart",
+			r.method, r.pattern, old.method, old.pattern))
+	}
+	if mi >= 0 {
+		n.routes[mi] = r
+	} else {
+		if n.other == nil {
+			n.other = map[string]*route{}
+		}
+		n.other[r.method] = r
+	}
+	for _, m := range rt.methods {
+		if m == r.method {
+			return
+		}
+	}
+	rt.methods = append(rt.methods, r.method)
+}
+
+// find returns the route for method and path, appending parameter values to
+// ps. It allocates nothing unless ps needs to grow. The path must begin with /.
+func (rt *router) find(method, path string, ps *Params) *route {
+	return rt.root.find(path[1:], method, methodIndex(method), ps)
+}
+
+// find matches rest, the path after the segments n stands for (without the
+// leading slash), trying literal, typed and path children in that order and
+// backtracking when a branch fails.
+func (n *node) find(rest, method string, mi int, ps *Params) *route {
+	seg, tail, more := rest, "", false
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		seg, tail, more = rest[:i], rest[i+1:], true
+	}
+	if c := n.literal(seg); c != nil {
+		if r := c.next(tail, more, method, mi, ps); r != nil {
+			return r
+		}
+	}
+	mark := len(ps.values)
+	for t, c := range n.params {
+		if c == nil || !paramType(t).matches(seg) {
+			continue
+		}
+		ps.values = append(ps.values, seg)
+		if r := c.next(tail, more, method, mi, ps); r != nil {
+			return r
+		}
+		ps.values = ps.values[:mark]
+	}
+	if n.rest != nil && rest != "" {
+		if r := n.rest.accepts(method, mi); r != nil {
+			ps.values = append(ps.values, rest)
+			return r
+		}
+	}
+	return nil
+}
+
+func (n *node) next(tail string, more bool, method string, mi int, ps *Params) *route {
+	if more {
+		return n.find(tail, method, mi, ps)
+	}
+	return n.accepts(method, mi)
+}
+
+// allowed lists the methods that some route accepts for path, in
+// registration order, with HEAD added wherever GET is allowed and OPTIONS,
+// which the App answers itself, added to any non-empty list.
+func (rt *router) allowed(path string) []string {
+	var allow []string
+	var scratch Params
+	hasGet, hasHead := false, false
+	for _, m := range rt.methods {
+		scratch.values = scratch.values[:0]
+		if rt.find(m, path, &scratch) != nil {
+			allow = append(allow, m)
+			hasGet = hasGet || m == http.MethodGet
+			hasHead = hasHead || m == http.MethodHead
+		}
+	}
+	if hasGet && !hasHead {
+		allow = append(allow, http.MethodHead)
+	}
+	if len(allow) > 0 && !slices.Contains(allow, http.MethodOptions) {
+		allow = append(allow, http.MethodOptions)
+	}
+	return allow
+}

@@ -1,0 +1,138 @@
+package itty
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cgi"
+	"net/http/fcgi"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// Server timeouts and limits that NewServer and Run use. They bound how long
+// a slow or hostile client can hold a connection.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultShutdownTimeout   = 30 * time.Second
+)
+
+// NewServer returns an *http.Server for the App on addr with itty's default
+// timeouts and header limit, an access log (one line per request on the
+// App's Logger) and net/http's own errors routed to the Logger. Change its
+// fields before serving to tune it.
+func (a *App) NewServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           a.accessLog(a),
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		ReadTimeout:       DefaultReadTimeout,
+		WriteTimeout:      DefaultWriteTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
+		MaxHeaderBytes:    DefaultMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(a.logger().Handler(), slog.LevelWarn),
+	}
+}
+
+// Run serves the App on addr (such as "127.0.0.1:8000") until the process
+// receives SIGINT or SIGTERM, then shuts down gracefully: it stops accepting
+// connections and lets in-flight requests finish for up to ShutdownTimeout.
+// It returns nil after a clean shutdown, so a main that exits with Run's
+// error exits 0. If Logger is nil, Run logs to standard error.
+func (a *App) Run(addr string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return a.RunContext(ctx, addr)
+}
+
+// RunContext is Run with the shutdown signal given by ctx instead of
+// SIGINT and SIGTERM.
+func (a *App) RunContext(ctx context.Context, addr string) error {
+	if a.Logger == nil {
+		a.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := a.NewServer(addr)
+	a.Logger.Info("itty: listening", "url", "http://"+ln.Addr().String()+"/")
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	grace := a.ShutdownTimeout
+	if grace <= 0 {
+		grace = DefaultShutdownTimeout
+	}
+	a.Logger.Info("itty: shutting down", "grace", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.Logger.Info("itty: stopped")
+	return nil
+}
+
+// RunCGI serves the one request of a CGI invocation (the environment and
+// standard input the web server gives the program) and returns.
+func (a *App) RunCGI() error { return cgi.Serve(a) }
+
+// RunFastCGI serves FastCGI requests from l; a nil l means the listener on
+// standard input that a FastCGI process manager passes.
+func (a *App) RunFastCGI(l net.Listener) error { return fcgi.Serve(l, a) }
+
+// accessLog wraps h to log one line per request: method, path, status,
+// bytes written and duration.
+func (a *App) accessLog(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			a.logger().Info("request", "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start), "remote", r.RemoteAddr)
+		}()
+		h.ServeHTTP(rec, r)
+	})
+}
+
+// statusRecorder remembers the status and body size of a response.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote && code >= 200 {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(p []byte) (int, error) {
+	s.wrote = true
+	n, err := s.ResponseWriter.Write(p)
+	s.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's Flusher,
+// Hijacker and deadlines.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
