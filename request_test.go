@@ -1,0 +1,174 @@
+package itty
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/ittygo/itty/ittytest"
+)
+
+func TestQueryValues(t *testing.T) {
+	app := New()
+	app.Get("/", func(req *Request) *Response {
+		_, hasBlank := req.GET.Lookup("blank")
+		return NewResponse(fmt.Sprintf("first=%q all=%q blank=%v flag=%v missing=%q",
+			req.GET.Get("a"), req.GET.GetList("a"), hasBlank, req.GET.Has("flag"), req.GET.Get("zzz")), 200)
+	})
+	c := ittytest.NewClient(t, app)
+	got := c.Get("/?a=1&a=2&blank=&flag").Body
+	want := `first="1" all=["1" "2"] blank=true flag=true missing=""`
+	if got != want {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+}
+
+func TestFormValues(t *testing.T) {
+	app := New()
+	app.Post("/", func(req *Request) *Response {
+		return NewResponse(fmt.Sprintf("%q %q %v", req.POST.Get("todo"), req.POST.GetList("tag"), req.POST.Err()), 200)
+	})
+	c := ittytest.NewClient(t, app)
+	got := c.PostForm("/", url.Values{"todo": {"buy milk & eggs"}, "tag": {"a", ""}}).Body
+	if want := `"buy milk & eggs" ["a" ""] <nil>`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	// A JSON body has no form values; nothing is read.
+	if got := c.PostJSON("/", map[string]int{"a": 1}).Body; got != `"" [] <nil>` {
+		t.Fatalf("JSON body as form: %s", got)
+	}
+}
+
+func TestMultipartFile(t *testing.T) {
+	app := New()
+	app.Post("/upload", func(req *Request) *Response {
+		fh, err := req.File("doc")
+		if err != nil {
+			return NewResponse(err.Error(), 400)
+		}
+		f, _ := fh.Open()
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		return NewResponse(fmt.Sprintf("%s %s %d %x", req.POST.Get("title"), fh.Filename, len(b), b[:4]), 200)
+	})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("title", "report")
+	fw, _ := mw.CreateFormFile("doc", "r.bin")
+	fw.Write([]byte{0x89, 'P', 'N', 'G', 0, 1, 2})
+	mw.Close()
+	c := ittytest.NewClient(t, app)
+	if got := c.Post("/upload", mw.FormDataContentType(), &body).Body; got != "report r.bin 7 89504e47" {
+		t.Fatalf("got %q", got)
+	}
+	if r := c.PostForm("/upload", url.Values{"title": {"x"}}); r.StatusCode != 400 || r.Body != http.ErrMissingFile.Error() {
+		t.Fatalf("missing file: %d %q", r.StatusCode, r.Body)
+	}
+}
+
+func TestJSONBody(t *testing.T) {
+	app := New()
+	app.MaxBodyBytes = 100
+	app.Post("/", func(req *Request) *Response {
+		var v struct{ Name string }
+		if err := req.JSON(&v); err != nil {
+			var tooBig *http.MaxBytesError
+			return NewResponse(fmt.Sprintf("error notjson=%v toobig=%v: %v", errors.Is(err, ErrNotJSON), errors.As(err, &tooBig), err), 400)
+		}
+		return NewResponse("name="+v.Name, 200)
+	})
+	c := ittytest.NewClient(t, app)
+	tests := []struct {
+		ctype, body string
+		status      int
+		want        string
+	}{
+		{"application/json", `{"Name":"Ada"}`, 200, "name=Ada"},
+		{"application/json; charset=utf-8", `{"Name":"Ada"}`, 200, "name=Ada"},
+		{"application/problem+json", `{"Name":"Ada"}`, 200, "name=Ada"},
+		{"", `{"Name":"Ada"}`, 200, "name=Ada"},
+		{"text/plain", `{"Name":"Ada"}`, 400, "error notjson=true"},
+		{"application/json", `{"Name":`, 400, "error notjson=false toobig=false: itty: invalid JSON body"},
+		{"application/json", ``, 400, "error notjson=false toobig=false: itty: invalid JSON body: empty"},
+		{"application/json", `{"Name":"a"} {}`, 400, "data after the JSON value"},
+		{"application/json", `{"Name":"` + strings.Repeat("a", 200) + `"}`, 413, "413 Request Entity Too Large"},
+	}
+	for _, tt := range tests {
+		req := c.NewRequest("POST", "/", strings.NewReader(tt.body))
+		if tt.ctype != "" {
+			req.Header.Set("Content-Type", tt.ctype)
+		}
+		req.ContentLength = -1 // chunked: the limit must hold while reading, too
+		r := c.Do(req)
+		if r.StatusCode != tt.status || !strings.Contains(r.Body, tt.want) {
+			t.Errorf("%s %q: got %d %q, want %d containing %q", tt.ctype, tt.body, r.StatusCode, r.Body, tt.status, tt.want)
+		}
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	for _, tt := range []struct {
+		limit  int64
+		size   int
+		status int
+	}{
+		{10, 10, 200}, {10, 11, 413}, {-1, 1 << 20, 200}, {0, DefaultMaxBodyBytes + 1, 413},
+	} {
+		app := New()
+		app.MaxBodyBytes = tt.limit
+		app.Post("/", func(req *Request) *Response {
+			b, err := io.ReadAll(req.Body)
+			if err != nil {
+				return NewResponse("read error", 400)
+			}
+			return NewResponse(fmt.Sprint(len(b)), 200)
+		})
+		c := ittytest.NewClient(t, app)
+		for _, chunked := range []bool{false, true} {
+			req := c.NewRequest("POST", "/", bytes.NewReader(make([]byte, tt.size)))
+			if chunked {
+				req.ContentLength = -1
+			}
+			if r := c.Do(req); r.StatusCode != tt.status {
+				t.Errorf("limit %d size %d chunked %v: %d, want %d", tt.limit, tt.size, chunked, r.StatusCode, tt.status)
+			}
+		}
+	}
+}
+
+func TestRequestFields(t *testing.T) {
+	app := New()
+	app.Put("/p/<slug:s>", func(req *Request) *Response {
+		return NewResponse(fmt.Sprintf("%s %s %s %s %v %s %v", req.Method, req.Path, req.Headers.Get("X-A"),
+			req.ContentType(), req.IsSecure(), req.Params.Name(0), req.Context() != nil), 200)
+	})
+	c := ittytest.NewClient(t, app)
+	req := c.NewRequest("PUT", "/p/x-1", nil)
+	req.Header.Set("X-A", "1")
+	req.Header.Set("Content-Type", "Text/Plain; charset=utf-8")
+	if got := c.Do(req).Body; got != "PUT /p/x-1 1 text/plain false s true" {
+		t.Fatalf("got %q", got)
+	}
+	c.BaseURL = "https://example.com"
+	if got := c.Do(c.NewRequest("PUT", "/p/x", nil)).Body; !strings.Contains(got, " true s ") {
+		t.Fatalf("https request not secure: %q", got)
+	}
+}
+
+func TestParamsAccessors(t *testing.T) {
+	app := New()
+	app.Get("/<int:n>/<float:f>/<str:s>", func(req *Request) *Response {
+		v, ok := req.Params.Lookup("nope")
+		return NewResponse(fmt.Sprintf("%d %g %d %d %q %v", req.Params.Int("n"), req.Params.Float("f"), req.Params.Int("s"), req.Params.Len(), v, ok), 200)
+	})
+	c := ittytest.NewClient(t, app)
+	if got := c.Get("/12/2.5/x").Body; got != `12 2.5 0 3 "" false` {
+		t.Fatalf("got %q", got)
+	}
+}

@@ -1,0 +1,132 @@
+package itty
+
+import (
+	"bufio"
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ittygo/itty/ittytest"
+)
+
+func staticApp(t *testing.T) *App {
+	t.Helper()
+	root := t.TempDir()
+	pub := filepath.Join(root, "public")
+	must(t, os.MkdirAll(filepath.Join(pub, "docs"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(pub, "empty"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "secret.txt"), []byte("TOP SECRET"), 0o644))
+	must(t, os.WriteFile(filepath.Join(pub, "site.css"), []byte("body{color:red}"), 0o644))
+	must(t, os.WriteFile(filepath.Join(pub, "logo.png"), pngBytes, 0o644))
+	must(t, os.WriteFile(filepath.Join(pub, "docs", "index.html"), []byte("<h1>docs</h1>"), 0o644))
+	app := New()
+	app.Static("/static/", os.DirFS(pub))
+	return app
+}
+
+var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0, 0xff, 0x10}, 300)...)
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStaticFiles(t *testing.T) {
+	c := ittytest.NewClient(t, staticApp(t))
+	tests := []struct {
+		path, ctype string
+		status      int
+		body        string
+	}{
+		{"/static/site.css", "text/css; charset=utf-8", 200, "body{color:red}"},
+		{"/static/logo.png", "image/png", 200, string(pngBytes)},
+		{"/static/docs/", "text/html; charset=utf-8", 200, "<h1>docs</h1>"},
+		{"/static/docs", "", 301, ""},
+		{"/static/empty/", "text/plain; charset=utf-8", 404, "404 Not Found\n"},
+		{"/static/", "text/plain; charset=utf-8", 404, "404 Not Found\n"},
+		{"/static/nope.css", "text/plain; charset=utf-8", 404, "404 Not Found\n"},
+		{"/static/site.css/", "text/plain; charset=utf-8", 404, "404 Not Found\n"},
+	}
+	for _, tt := range tests {
+		r := c.Get(tt.path)
+		if r.StatusCode != tt.status || r.Body != tt.body || (tt.ctype != "" && r.Header.Get("Content-Type") != tt.ctype) {
+			t.Errorf("%s: got %d %q %q", tt.path, r.StatusCode, r.Header.Get("Content-Type"), trunc(r.Body))
+		}
+	}
+	if r := c.Do(c.NewRequest("POST", "/static/site.css", nil)); r.StatusCode != 405 {
+		t.Errorf("POST to a static file: %d", r.StatusCode)
+	}
+}
+
+func TestStaticRangeAndConditional(t *testing.T) {
+	c := ittytest.NewClient(t, staticApp(t))
+	req := c.NewRequest("GET", "/static/logo.png", nil)
+	req.Header.Set("Range", "bytes=0-3")
+	r := c.Do(req)
+	if r.StatusCode != 206 || r.Body != "\x89PNG" || r.Header.Get("Content-Range") != "bytes 0-3/"+strconv.Itoa(len(pngBytes)) {
+		t.Fatalf("range: %d %q %v", r.StatusCode, r.Body, r.Header)
+	}
+	lm := c.Get("/static/site.css").Header.Get("Last-Modified")
+	if lm == "" {
+		t.Fatal("no Last-Modified")
+	}
+	req = c.NewRequest("GET", "/static/site.css", nil)
+	req.Header.Set("If-Modified-Since", lm)
+	if r := c.Do(req); r.StatusCode != 304 || r.Body != "" {
+		t.Fatalf("If-Modified-Since: %d %q", r.StatusCode, r.Body)
+	}
+	req = c.NewRequest("GET", "/static/site.css", nil)
+	req.Header.Set("If-Modified-Since", time.Unix(0, 0).UTC().Format(http.TimeFormat))
+	if r := c.Do(req); r.StatusCode != 200 {
+		t.Fatalf("old If-Modified-Since: %d", r.StatusCode)
+	}
+	if r := c.Do(c.NewRequest("HEAD", "/static/site.css", nil)); r.StatusCode != 200 || r.Body != "" || r.Header.Get("Content-Length") != "15" {
+		t.Fatalf("HEAD: %d %q %v", r.StatusCode, r.Body, r.Header)
+	}
+}
+
+// TestStaticTraversal sends every payload in testdata/traversal.txt over a
+// real connection, as written (no client-side cleaning), then follows
+// redirects: nothing may ever return the file outside the root.
+func TestStaticTraversal(t *testing.T) {
+	srv := httptest.NewServer(staticApp(t))
+	defer srv.Close()
+	data, err := os.ReadFile("testdata/traversal.txt")
+	must(t, err)
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	n := 0
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		payload, statusText, _ := strings.Cut(line, " ")
+		want, _ := strconv.Atoi(statusText)
+		n++
+		status, body := rawRequest(t, srv, "GET "+payload+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		if status != want || strings.Contains(body, "TOP SECRET") {
+			t.Errorf("%s: got %d %q, want %d", payload, status, trunc(body), want)
+		}
+		// Follow the redirect chain with a normal client.
+		resp, err := http.Get(srv.URL + payload)
+		if err == nil {
+			var buf bytes.Buffer
+			buf.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(buf.String(), "TOP SECRET") {
+				t.Errorf("%s: secret served after redirects", payload)
+			}
+		}
+	}
+	if n < 15 {
+		t.Fatalf("only %d payloads", n)
+	}
+}
