@@ -35,7 +35,7 @@ func TestRouterMatch(t *testing.T) {
 		{"/greet//", "", nil},   // empty values never match
 		{"/items/42", "/items/<int:id>", []string{"42"}},
 		{"/items/hat", "/items/<str:name>", []string{"hat"}},
-		{"/items/new", "/items/new", nil}, // literal beats parameters
+		{"/items/new", "/items/new", nil},                                                      // literal beats parameters
 		{"/items/99999999999999999999", "/items/<str:name>", []string{"99999999999999999999"}}, // int overflow is not an int
 		{"/items/-1", "/items/<str:name>", []string{"-1"}},
 		{"/price/1.50", "/price/<float:amount>", []string{"1.50"}},

@@ -90,8 +90,23 @@ func (a *App) RunContext(ctx context.Context, addr string) error {
 }
 
 // RunCGI serves the one request of a CGI invocation (the environment and
-// standard input the web server gives the program) and returns.
-func (a *App) RunCGI() error { return cgi.Serve(a) }
+// standard input the web server gives the program) and returns. Routes
+// match the part of the path after the script (PATH_INFO), so an app whose
+// script is /cgi-bin/app.cgi answers /cgi-bin/app.cgi/greet/Ada/ with its
+// /greet/<str:name>/ route. Locations the app redirects to are not
+// rewritten: under CGI, redirect to paths that include the script name.
+func (a *App) RunCGI() error {
+	return cgi.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := os.LookupEnv("PATH_INFO"); ok || os.Getenv("SCRIPT_NAME") != "" {
+			r.URL.Path = os.Getenv("PATH_INFO")
+			if r.URL.Path == "" {
+				r.URL.Path = "/"
+			}
+			r.URL.RawPath = ""
+		}
+		a.ServeHTTP(w, r)
+	}))
+}
 
 // RunFastCGI serves FastCGI requests from l; a nil l means the listener on
 // standard input that a FastCGI process manager passes.

@@ -1,0 +1,11 @@
+# The README's test command is `make test`; .ci/run calls it too.
+.PHONY: test check fuzz bench hardening
+
+# Everything: format and vet checks, every module's tests with the race
+# detector, and a short run of every fuzz target.
+test:
+	./scripts/test.sh
+
+# Fuzz every target for FUZZTIME each (default 30s).
+fuzz:
+	FUZZTIME=$${FUZZTIME:-30s} ./scripts/fuzz.sh

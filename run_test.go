@@ -1,0 +1,95 @@
+package itty
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunContextGracefulShutdown(t *testing.T) {
+	var logs syncBuffer
+	app := New()
+	app.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	started := make(chan struct{})
+	release := make(chan struct{})
+	app.Get("/slow", func(req *Request) *Response {
+		close(started)
+		<-release
+		return NewResponse("finished", 200)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.RunContext(ctx, "127.0.0.1:0") }()
+
+	var url string
+	re := regexp.MustCompile(`url=(http://\S+)/`)
+	for deadline := time.Now().Add(5 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatalf("no listening line: %s", logs.String())
+	}
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(url + "/slow")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- string(b)
+	}()
+	<-started
+	cancel() // like SIGTERM: stop accepting, let /slow finish
+	select {
+	case err := <-done:
+		t.Fatalf("RunContext returned %v while a request was in flight", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if body := <-got; body != "finished" {
+		t.Fatalf("in-flight request got %q", body)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("RunContext: %v", err)
+	}
+	if !strings.Contains(logs.String(), "path=/slow status=200") {
+		t.Fatalf("no access log line: %s", logs.String())
+	}
+}
+
+func TestNewServerDefaults(t *testing.T) {
+	srv := New().NewServer(":0")
+	if srv.ReadHeaderTimeout != 10*time.Second || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 ||
+		srv.IdleTimeout == 0 || srv.MaxHeaderBytes != 64<<10 || srv.ErrorLog == nil {
+		t.Fatalf("server settings: %+v", srv)
+	}
+}
