@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gorilla/securecookie"
 )
 
 // HandlerFunc handles one request and returns the response to send.
@@ -57,6 +59,7 @@ type App struct {
 	ShutdownTimeout time.Duration
 
 	router     router
+	codecs     []*securecookie.SecureCookie // signed-cookie keys, newest first
 	middleware []func(http.Handler) http.Handler
 	handler    http.Handler // middleware wrapped around serve
 	pool       sync.Pool

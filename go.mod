@@ -2,4 +2,4 @@ module github.com/ittygo/itty
 
 go 1.26
 
-require github.com/gorilla/securecookie v1.1.2 // indirect
+require github.com/gorilla/securecookie v1.1.2

@@ -1,0 +1,40 @@
+// Package itty is a tiny web microframework in the style of Python's itty3,
+// built directly on net/http.
+//
+// An [App] holds routes. A route is a method, a pattern and a [HandlerFunc],
+// which takes a *[Request] and returns a *[Response]:
+//
+//	app := itty.New()
+//	app.Get("/greet/<str:name>/", func(req *itty.Request) *itty.Response {
+//		return app.Render(req, "Hello, "+html.EscapeString(req.Params.Get("name"))+"!")
+//	})
+//	app.Run("127.0.0.1:8000")
+//
+// Patterns use itty3's syntax: <type:name> fills one path segment, with type
+// one of str, int, float, uuid, slug, or path (the rest of the path). A value
+// that does not convert is not a match, so /items/<int:id> answers /items/x
+// with 404. A path that matches a route for other methods is answered with
+// 405 and an Allow header; OPTIONS is answered with 204 and Allow; HEAD is
+// served by GET routes. Trailing slashes are exact: /a/ and /a are different
+// routes, and a request for the form that has no route is redirected to the
+// form that has one.
+//
+// A Request exposes itty3's names: GET (query values), POST (form values),
+// COOKIES, Params (route parameters), Headers and Body; Raw is the
+// *http.Request. A Response can be a struct literal, a [NewResponse], or one
+// of the App's shortcuts: [App.Render], [App.RenderJSON],
+// [App.RenderTemplate], [App.Redirect].
+//
+// Cookies are set with [Response.SetCookie] and deleted with
+// [Response.DeleteCookie]. Any string value round-trips; a cookie browsers
+// would reject is an error, never silently dropped. Signed and encrypted
+// cookies use [App.SetSignedCookie] and [App.SignedCookie].
+//
+// A handler that panics or returns nil, or a response that cannot be sent,
+// is answered with a generic 500; the reason goes to the App's Logger.
+// Request bodies are bounded by MaxBodyBytes (413 past it).
+//
+// An *App is an http.Handler: serve it with [App.Run] (timeouts, access log,
+// graceful shutdown), http.ListenAndServe, [App.RunCGI] or [App.RunFastCGI].
+// Package ittytest has an in-process test client with a cookie jar.
+package itty

@@ -1,0 +1,113 @@
+package itty_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/ittygo/itty"
+)
+
+// show sends one request to app and prints the status and body.
+func show(app http.Handler, method, target string) {
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+}
+
+func Example() {
+	app := itty.New()
+	app.Get("/", func(req *itty.Request) *itty.Response {
+		return app.Render(req, "Hello, world!")
+	})
+	show(app, "GET", "/")
+	// Output: 200 Hello, world!
+}
+
+func ExampleApp_Get() {
+	app := itty.New()
+	app.Get("/greet/<str:name>/", func(req *itty.Request) *itty.Response {
+		return app.Render(req, "Hello, "+req.Params.Get("name")+"!")
+	})
+	app.Get("/items/<int:id>/", func(req *itty.Request) *itty.Response {
+		return app.Render(req, fmt.Sprint("item ", req.Params.Int("id")*10))
+	})
+	show(app, "GET", "/greet/caf%C3%A9/")
+	show(app, "GET", "/items/4/")
+	show(app, "GET", "/items/four/") // does not convert: no match
+	show(app, "POST", "/items/4/")   // another method
+	// Output:
+	// 200 Hello, café!
+	// 200 item 40
+	// 404 404 Not Found
+	// 405 405 Method Not Allowed
+}
+
+func ExampleRequest_GET() {
+	app := itty.New()
+	app.Get("/search", func(req *itty.Request) *itty.Response {
+		return app.Render(req, fmt.Sprintf("q=%q tags=%q page=%q",
+			req.GET.Get("q"), req.GET.GetList("tag"), req.GET.Get("page")))
+	})
+	show(app, "GET", "/search?q=go&tag=web&tag=&page")
+	// Output: 200 q="go" tags=["web" ""] page=""
+}
+
+func ExampleResponse_SetCookie() {
+	resp := itty.NewResponse("", 200)
+	resp.SetCookie("username", "Ada Lovelace", itty.CookieOptions{
+		MaxAge: 14 * 24 * time.Hour, HttpOnly: true, SameSite: itty.SameSiteLax,
+	})
+	err := resp.SetCookie("__Host-token", "x") // the prefix needs Secure
+	fmt.Println(resp.SetCookies()[0])
+	fmt.Println(err)
+	// Output:
+	// username=Ada%20Lovelace; Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax
+	// itty: cookie "__Host-token" not set: a __Host- name requires Secure, Path=/ and no Domain
+}
+
+func ExampleResponse_DeleteCookie() {
+	resp := itty.NewResponse("", 200)
+	resp.DeleteCookie("username")
+	fmt.Println(resp.SetCookies()[0])
+	// Output: username=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0
+}
+
+func ExampleApp_Redirect() {
+	app := itty.New()
+	app.Post("/create/", func(req *itty.Request) *itty.Response {
+		return app.Redirect(req, "/")
+	})
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("POST", "/create/", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Location"))
+	// Output: 302 /
+}
+
+func ExampleResponse() {
+	app := itty.New()
+	app.Get("/old", func(req *itty.Request) *itty.Response {
+		return &itty.Response{StatusCode: 302, Headers: http.Header{"Location": {"/new"}}}
+	})
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("GET", "/old", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Location"))
+	// Output: 302 /new
+}
+
+func ExampleApp_Use() {
+	app := itty.New()
+	app.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Frame-Options", "DENY")
+			next.ServeHTTP(w, r)
+		})
+	})
+	app.Get("/", func(req *itty.Request) *itty.Response { return app.Render(req, "framed?") })
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	fmt.Println(rec.Header().Get("X-Frame-Options"))
+	// Output: DENY
+}
