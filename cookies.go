@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -188,7 +189,9 @@ func validCookiePath(p string) bool {
 		return false
 	}
 	for i := 0; i < len(p); i++ {
-		if c := p[i]; c < 0x20 || c == 0x7f || c == ';' {
+		c := p[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("-._~!$&'()*+=:@/%", c) >= 0) {
 			return false
 		}
 	}
@@ -197,10 +200,18 @@ func validCookiePath(p string) bool {
 
 // validCookieDomain accepts a DNS host name (a leading dot is allowed and
 // ignored by browsers) or an IPv4 address; it refuses ports, paths, schemes
-// and anything else a browser would reject.
+// and anything else a browser would reject, such as an all-numeric
+// top-level label that is not part of an IP address.
 func validCookieDomain(d string) bool {
 	d = strings.TrimPrefix(d, ".")
 	if d == "" || len(d) > 253 {
+		return false
+	}
+	if ip, err := netip.ParseAddr(d); err == nil {
+		return ip.Is4()
+	}
+	tld := d[strings.LastIndexByte(d, '.')+1:]
+	if !strings.ContainsFunc(tld, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) {
 		return false
 	}
 	for label := range strings.SplitSeq(d, ".") {

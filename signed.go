@@ -175,7 +175,7 @@ func (a *App) SetSignedCookie(resp *Response, name string, v any, opts ...Cookie
 func (a *App) SignedCookie(req *Request, name string, dst any) bool {
 	req.COOKIES.parse()
 	for _, p := range req.COOKIES.pairs {
-		if p.name != name || len(name)+len(p.value) > MaxCookieSize {
+		if p.name != name || len(name)+len(p.value) > MaxCookieSize || !canonicalBase64(p.value) {
 			continue
 		}
 		for _, c := range a.codecs {
@@ -186,6 +186,33 @@ func (a *App) SignedCookie(req *Request, name string, dst any) bool {
 	}
 	return false
 }
+
+// canonicalBase64 reports whether s is padded URL-safe base64 whose unused
+// final bits are zero. securecookie's decoder ignores those bits, so
+// without this check a changed last character could decode to the same
+// bytes and pass; itty accepts exactly the string it wrote.
+func canonicalBase64(s string) bool {
+	if len(s) == 0 || len(s)%4 != 0 {
+		return false
+	}
+	pad := 0
+	for pad < 2 && s[len(s)-1-pad] == '=' {
+		pad++
+	}
+	if pad == 0 {
+		return true
+	}
+	last := strings.IndexByte(base64URLAlphabet, s[len(s)-1-pad])
+	if last < 0 {
+		return false
+	}
+	if pad == 2 {
+		return last&0x0f == 0
+	}
+	return last&0x03 == 0
+}
+
+const base64URLAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 // signedValue and signedTarget carry a value and its expiry through
 // securecookie to signedSerializer.
