@@ -103,3 +103,10 @@ func escapeControls(s string) string {
 	}
 	return b.String()
 }
+
+// Error404 returns a 404 Not Found response with message as its plain-text
+// body, like itty3's app.error_404: for a handler that matched a route but
+// found nothing, such as an id with no record.
+func (a *App) Error404(req *Request, message string) *Response {
+	return req.newResponse(message, http.StatusNotFound, contentTypeText)
+}

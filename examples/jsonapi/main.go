@@ -1,9 +1,9 @@
 // Command jsonapi is itty3's JSON API example in Go: a small, versioned API
-// of quotes.
+// of quotes with an OpenAPI description.
 //
 //	go run ./examples/jsonapi
 //	curl http://127.0.0.1:8000/api/2019-11-18/quotes
-//	curl -d '{"text":"Simple is better.","author":"Ada"}' \
+//	curl -X POST -d '{"newQuote": "Uh, hi?"}' \
 //	     -H 'Content-Type: application/json' http://127.0.0.1:8000/api/2019-11-18/quotes
 //	curl http://127.0.0.1:8000/api/2019-11-18/quotes/random
 package main
@@ -19,42 +19,6 @@ import (
 	"github.com/ittygo/itty"
 )
 
-// Quote is one quote in the API.
-type Quote struct {
-	ID     int    `json:"id"`
-	Text   string `json:"text"`
-	Author string `json:"author"`
-}
-
-// quotes is the in-memory store.
-type quotes struct {
-	mu   sync.Mutex
-	list []Quote
-}
-
-func (q *quotes) all() []Quote {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return append([]Quote{}, q.list...)
-}
-
-func (q *quotes) add(text, author string) Quote {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	quote := Quote{ID: len(q.list) + 1, Text: text, Author: author}
-	q.list = append(q.list, quote)
-	return quote
-}
-
-func (q *quotes) random() (Quote, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.list) == 0 {
-		return Quote{}, false
-	}
-	return q.list[rand.IntN(len(q.list))], true
-}
-
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
 	flag.Parse()
@@ -63,17 +27,44 @@ func main() {
 	}
 }
 
-const prefix = "/api/2019-11-18"
+// quotes is an in-memory list, safe for concurrent requests. Like itty3's
+// example it is gone when the program stops: the point is JSON and HTTP.
+type quotes struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (q *quotes) all() []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]string{}, q.list...)
+}
+
+func (q *quotes) add(quote string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.list = append(q.list, quote)
+}
+
+func (q *quotes) random() string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.list[rand.IntN(len(q.list))]
+}
+
+const api = "/api/2019-11-18"
 
 func newApp() *itty.App {
 	app := itty.New()
-	store := &quotes{}
-	store.add("Explicit is better than implicit.", "Tim Peters")
-	store.add("A little copying is better than a little dependency.", "Rob Pike")
+	store := &quotes{list: []string{
+		"A rose, by any other name, would smell as sweet.",
+		"But soft, what light through yonder window breaks?",
+		"Let them eat cake.",
+	}}
 
-	// jsonError answers in JSON, so API clients never have to parse HTML.
+	// Errors are JSON too, so API clients never have to parse HTML.
 	jsonError := func(req *itty.Request, status int, msg string) *itty.Response {
-		resp := app.RenderJSON(req, map[string]string{"error": msg})
+		resp := app.RenderJSON(req, map[string]any{"success": false, "error": msg})
 		resp.StatusCode = status
 		return resp
 	}
@@ -84,52 +75,72 @@ func newApp() *itty.App {
 		return jsonError(req, http.StatusMethodNotAllowed, "method not allowed")
 	}
 
-	app.Get(prefix+"/", func(req *itty.Request) *itty.Response {
-		return app.RenderJSON(req, openAPI)
+	app.Get(api+"/", func(req *itty.Request) *itty.Response {
+		return app.RenderJSON(req, schema)
 	})
 
-	app.Get(prefix+"/quotes", func(req *itty.Request) *itty.Response {
-		return app.RenderJSON(req, map[string]any{"quotes": store.all()})
+	app.Get(api+"/quotes", func(req *itty.Request) *itty.Response {
+		return app.RenderJSON(req, store.all())
 	})
 
-	app.Post(prefix+"/quotes", func(req *itty.Request) *itty.Response {
-		var in struct {
-			Text   string `json:"text"`
-			Author string `json:"author"`
+	app.Post(api+"/quotes", func(req *itty.Request) *itty.Response {
+		var body struct {
+			NewQuote string `json:"newQuote"`
 		}
-		if err := req.JSON(&in); err != nil {
+		if err := req.JSON(&body); err != nil {
 			return jsonError(req, http.StatusBadRequest, err.Error())
 		}
-		in.Text, in.Author = strings.TrimSpace(in.Text), strings.TrimSpace(in.Author)
-		if in.Text == "" || in.Author == "" {
-			return jsonError(req, http.StatusBadRequest, "text and author are required")
+		if strings.TrimSpace(body.NewQuote) == "" {
+			return jsonError(req, http.StatusBadRequest, "newQuote is required")
 		}
-		resp := app.RenderJSON(req, map[string]Quote{"quote": store.add(in.Text, in.Author)})
-		resp.StatusCode = http.StatusCreated
-		return resp
+		store.add(body.NewQuote)
+		return app.RenderJSON(req, map[string]bool{"success": true})
 	})
 
-	app.Get(prefix+"/quotes/random", func(req *itty.Request) *itty.Response {
-		quote, ok := store.random()
-		if !ok {
-			return jsonError(req, http.StatusNotFound, "no quotes yet")
-		}
-		return app.RenderJSON(req, map[string]Quote{"quote": quote})
+	app.Get(api+"/quotes/random", func(req *itty.Request) *itty.Response {
+		return app.RenderJSON(req, map[string]string{"quote": store.random()})
 	})
 	return app
 }
 
-// openAPI describes the API, so clients and tools can discover it.
-var openAPI = map[string]any{
-	"openapi": "3.0.3",
-	"info":    map[string]any{"title": "Quotes", "version": "2019-11-18"},
+// schema is the API's OpenAPI description, inlined as in itty3's example.
+var schema = map[string]any{
+	"openapi": "3.0.0",
+	"info": map[string]any{
+		"title":       "A JSON API in itty",
+		"description": "Just a simple demonstration.",
+		"version":     "2019-11-18",
+	},
+	"servers": []any{map[string]any{"url": "http://127.0.0.1:8000" + api + "/", "description": "Local development"}},
 	"paths": map[string]any{
-		prefix + "/quotes": map[string]any{
-			"get":  map[string]any{"summary": "List all quotes", "responses": map[string]any{"200": map[string]any{"description": "The quotes"}}},
-			"post": map[string]any{"summary": "Add a quote (JSON body with text and author)", "responses": map[string]any{"201": map[string]any{"description": "The new quote"}, "400": map[string]any{"description": "Bad JSON or missing fields"}}},
+		"/quotes": map[string]any{
+			"get": map[string]any{
+				"summary":   "Lists the quotes",
+				"responses": map[string]any{"200": jsonSchema("The quotes", map[string]any{"type": "array", "items": map[string]any{"type": "string"}})},
+			},
+			"post": map[string]any{
+				"summary": "Adds a new quote",
+				"requestBody": map[string]any{
+					"required": true,
+					"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{
+						"type": "object", "properties": map[string]any{"newQuote": map[string]any{"type": "string"}},
+					}}},
+				},
+				"responses": map[string]any{
+					"200": jsonSchema("Added", map[string]any{"type": "object", "properties": map[string]any{"success": map[string]any{"type": "boolean"}}}),
+					"400": jsonSchema("Bad JSON or no newQuote", map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "string"}}}),
+				},
+			},
 		},
-		prefix + "/quotes/random": map[string]any{
-			"get": map[string]any{"summary": "One quote at random", "responses": map[string]any{"200": map[string]any{"description": "A quote"}, "404": map[string]any{"description": "No quotes yet"}}},
+		"/quotes/random": map[string]any{
+			"get": map[string]any{
+				"summary":   "Fetches a random quote",
+				"responses": map[string]any{"200": jsonSchema("The randomly-selected quote", map[string]any{"type": "object", "properties": map[string]any{"quote": map[string]any{"type": "string"}}})},
+			},
 		},
 	},
+}
+
+func jsonSchema(description string, s map[string]any) map[string]any {
+	return map[string]any{"description": description, "content": map[string]any{"application/json": map[string]any{"schema": s}}}
 }

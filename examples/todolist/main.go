@@ -1,7 +1,7 @@
 // Command todolist is the app itty3's tutorial builds, in Go: a to-do list
 // kept in a JSON file, with a form to add items and a button to finish them.
 //
-//	go run ./examples/todolist -data todos.json
+//	go run ./examples/todolist -data data.json
 //
 // Then open http://127.0.0.1:8000/ in a browser. docs/tutorial.md builds it
 // step by step.
@@ -12,7 +12,7 @@ import (
 	"flag"
 	"io/fs"
 	"log"
-	"net/http"
+	"strings"
 
 	"github.com/ittygo/itty"
 )
@@ -22,7 +22,7 @@ var files embed.FS
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
-	data := flag.String("data", "todos.json", "JSON file that holds the list")
+	data := flag.String("data", "data.json", "JSON file that holds the list")
 	flag.Parse()
 
 	app, err := newApp(&todoList{path: *data})
@@ -47,31 +47,33 @@ func newApp(todos *todoList) (*itty.App, error) {
 
 	// GET / shows the list and the form.
 	app.Get("/", func(req *itty.Request) *itty.Response {
-		items, err := todos.Items()
+		data, err := todos.Load()
 		if err != nil {
 			panic(err) // logged; the visitor sees a plain 500
 		}
-		return app.RenderTemplate(req, "index.html", map[string]any{"Todos": items})
+		return app.RenderTemplate(req, "index.html", data)
 	})
 
 	// POST /create/ adds the "todo" form field to the list.
 	app.Post("/create/", func(req *itty.Request) *itty.Response {
-		if todo := req.POST.Get("todo"); todo != "" {
-			if err := todos.Add(todo); err != nil {
-				panic(err)
-			}
+		todo := strings.TrimSpace(req.POST.Get("todo"))
+		if todo == "" {
+			todo = "---" // as in itty3's tutorial
+		}
+		if err := todos.Add(todo); err != nil {
+			panic(err)
 		}
 		return app.Redirect(req, "/")
 	})
 
-	// POST /done/<offset>/ removes the item at that position.
+	// POST /done/<offset>/ moves the item at that position to "done".
 	app.Post("/done/<int:offset>/", func(req *itty.Request) *itty.Response {
-		found, err := todos.Remove(req.Params.Int("offset"))
+		found, err := todos.Done(req.Params.Int("offset"))
 		if err != nil {
 			panic(err)
 		}
 		if !found {
-			return itty.NewResponse("No such to-do.", http.StatusNotFound)
+			return app.Error404(req, "Not Found")
 		}
 		return app.Redirect(req, "/")
 	})

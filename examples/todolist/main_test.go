@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,11 +37,11 @@ func do(t *testing.T, method, url string, form url.Values) (int, string, http.He
 }
 
 func TestTodoList(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "todos.json")
+	data := filepath.Join(t.TempDir(), "data.json")
 	prog := exampletest.Build(t, ".")
 	proc := prog.Start(t, "-data", data)
 
-	if status, body, _ := do(t, "GET", proc.URL+"/", nil); status != 200 || !strings.Contains(body, "Nothing to do.") {
+	if status, body, _ := do(t, "GET", proc.URL+"/", nil); status != 200 || !strings.Contains(body, "Nothing to do!") {
 		t.Fatalf("empty list: %d %s", status, body)
 	}
 	for _, item := range []string{"Buy milk", "Write <docs>", "Walk the dog"} {
@@ -76,5 +78,13 @@ func TestTodoList(t *testing.T) {
 	_, body, _ = do(t, "GET", proc.URL+"/", nil)
 	if !strings.Contains(body, "Buy milk") || strings.Contains(body, "Write &lt;docs&gt;") || !strings.Contains(body, "Walk the dog") {
 		t.Fatalf("after restart: %s", body)
+	}
+	saved, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct{ Items, Done []string }
+	if err := json.Unmarshal(saved, &d); err != nil || len(d.Items) != 2 || len(d.Done) != 1 || d.Done[0] != "Write <docs>" {
+		t.Fatalf("data.json: %s (%v)", saved, err)
 	}
 }
