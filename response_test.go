@@ -103,6 +103,7 @@ func TestRenderShortcuts(t *testing.T) {
 		r.StatusCode = http.StatusSeeOther
 		return r
 	})
+	app.Get("/missing", func(req *Request) *Response { return app.Error404(req, "no such item") })
 	app.Get("/inject", func(req *Request) *Response { return app.Redirect(req, req.GET.Get("next")) })
 	c := ittytest.NewClient(t, app)
 	tests := []struct {
@@ -120,6 +121,7 @@ func TestRenderShortcuts(t *testing.T) {
 		{"/go", 302, "text/plain; charset=utf-8", "", "/there?x=1"},
 		{"/moved", 301, "text/plain; charset=utf-8", "", "/new"},
 		{"/see", 303, "text/plain; charset=utf-8", "", "/done"},
+		{"/missing", 404, "text/plain; charset=utf-8", "no such item", ""},
 		{"/inject?next=/a%0d%0aSet-Cookie:%20x=1", 302, "text/plain; charset=utf-8", "", "/a%0D%0ASet-Cookie:%20x=1"},
 	}
 	for _, tt := range tests {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -91,5 +92,28 @@ func TestNewServerDefaults(t *testing.T) {
 	if srv.ReadHeaderTimeout != 10*time.Second || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 ||
 		srv.IdleTimeout == 0 || srv.MaxHeaderBytes != 64<<10 || srv.ErrorLog == nil {
 		t.Fatalf("server settings: %+v", srv)
+	}
+}
+
+func TestNewServerRefusesHugeHeaders(t *testing.T) {
+	app := New()
+	app.Get("/", hello)
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = app.NewServer("")
+	srv.Start()
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	req.Header.Set("Cookie", "a="+strings.Repeat("x", DefaultMaxHeaderBytes+4096))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("got %d, want 431", resp.StatusCode)
+	}
+	req.Header.Set("Cookie", "a="+strings.Repeat("x", 30000))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("30 KB header: %v %v", resp, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"html"
 	"log"
+	"net/http"
 	"time"
 
 	"github.com/ittygo/itty"
@@ -39,8 +40,16 @@ func newApp() *itty.App {
 	// Setting: remember the name for two weeks, out of reach of JavaScript,
 	// and not sent along with cross-site POSTs.
 	app.Get("/set/", func(req *itty.Request) *itty.Response {
+		if err := req.GET.Err(); err != nil {
+			// A malformed query (say, a raw ';') is an error, not a silent blank.
+			return itty.NewResponse("Bad query string: "+err.Error(), http.StatusBadRequest)
+		}
+		username, ok := req.GET.Lookup("username")
+		if !ok {
+			username = "unknown"
+		}
 		resp := app.Redirect(req, "/")
-		err := resp.SetCookie("username", req.GET.Get("username"), itty.CookieOptions{
+		err := resp.SetCookie("username", username, itty.CookieOptions{
 			MaxAge:   14 * 24 * time.Hour,
 			HttpOnly: true,
 			SameSite: itty.SameSiteLax,

@@ -53,4 +53,11 @@ func TestCookieGuide(t *testing.T) {
 	if _, body := get("/"); body != "Hello, unknown!" {
 		t.Fatalf("after logout: %q", body)
 	}
+	if resp, body := get("/set/?username=a;b"); resp.StatusCode != 400 || !strings.Contains(body, "semicolon") {
+		t.Fatalf("malformed query: %d %q", resp.StatusCode, body)
+	}
+	get("/set/")
+	if _, body := get("/"); body != "Hello, unknown!" {
+		t.Fatalf("no username given: %q", body)
+	}
 }

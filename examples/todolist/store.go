@@ -45,6 +45,12 @@ func (l *todoList) load() (Data, error) {
 }
 
 func (l *todoList) save(d Data) error {
+	if d.Items == nil {
+		d.Items = []string{}
+	}
+	if d.Done == nil {
+		d.Done = []string{}
+	}
 	b, err := json.MarshalIndent(d, "", "    ")
 	if err != nil {
 		return err
