@@ -84,10 +84,12 @@ type CookieError struct {
 	Err  error
 }
 
+// Error names the cookie and the rule it broke.
 func (e *CookieError) Error() string {
 	return fmt.Sprintf("itty: cookie %q not set: %v", e.Name, e.Err)
 }
 
+// Unwrap returns the rule, so errors.Is(err, ErrCookieName) and the like work.
 func (e *CookieError) Unwrap() error { return e.Err }
 
 // validCookieName reports whether s is an RFC 6265 cookie-name (an HTTP token).

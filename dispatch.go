@@ -17,6 +17,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error describes the panic value; the stack is left out.
 func (e *PanicError) Error() string { return fmt.Sprintf("itty: handler panicked: %v", e.Value) }
 
 // finish runs an itty handler for req and writes its response.

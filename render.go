@@ -3,6 +3,7 @@ package itty
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -60,11 +61,7 @@ func (a *App) RenderTemplate(req *Request, name string, data any) *Response {
 	return resp
 }
 
-var errNoTemplates = errorString("itty: RenderTemplate called but App.Templates is nil; call LoadTemplates first")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
+var errNoTemplates = errors.New("itty: RenderTemplate called but App.Templates is nil; call LoadTemplates first")
 
 // Redirect returns a 302 Found response that sends the client to url, like
 // itty3's app.redirect. Set StatusCode on the result for 303 See Other, 307
