@@ -54,20 +54,41 @@ type App struct {
 	// Templates are the templates RenderTemplate executes. Set it directly
 	// or with LoadTemplates.
 	Templates *template.Template
+	// TemplateFuncs are added to the templates LoadTemplates parses.
+	TemplateFuncs template.FuncMap
 	// ShutdownTimeout is how long Run lets in-flight requests finish after
 	// SIGINT or SIGTERM. Zero means 30 seconds.
 	ShutdownTimeout time.Duration
+	// CrossOrigin rejects cross-origin requests with unsafe methods (POST,
+	// PUT, PATCH, DELETE…) with 403 Forbidden, using the browser's
+	// Sec-Fetch-Site and Origin headers; requests without them, such as
+	// curl's, pass. New turns it on; add trusted origins with
+	// app.CrossOrigin.AddTrustedOrigin, or set it to nil to turn it off.
+	CrossOrigin *http.CrossOriginProtection
 
 	router     router
+	hooks      []func(*Request, *Response) error
 	codecs     []*securecookie.SecureCookie // signed-cookie keys, newest first
 	middleware []func(http.Handler) http.Handler
 	handler    http.Handler // middleware wrapped around serve
 	pool       sync.Pool
 }
 
-// New returns an App with no routes and default settings.
+// New returns an App with no routes, default settings and cross-origin
+// protection on.
 func New() *App {
-	return &App{}
+	return &App{CrossOrigin: http.NewCrossOriginProtection()}
+}
+
+// OnResponse registers fn to run after an itty handler returns a response
+// and before it is written; packages such as sessions use it to save their
+// state and set cookies. fn may change resp. If fn returns an error the
+// request is answered as for a panic (500 with the reason logged), or with
+// the status of an error that has an HTTPStatus() int method. Hooks do not
+// run when the handler panicked or returned nil, so half-done work is never
+// saved.
+func (a *App) OnResponse(fn func(req *Request, resp *Response) error) {
+	a.hooks = append(a.hooks, fn)
 }
 
 // Get registers fn for GET requests (and HEAD requests, whose body is
@@ -175,6 +196,14 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 		redirectTo(w, r, cleanPath(path))
 		return
 	}
+	if a.CrossOrigin != nil && !safeMethod(r.Method) {
+		if err := a.CrossOrigin.Check(r); err != nil {
+			a.logger().Warn("itty: cross-origin request refused", "method", r.Method, "path", path,
+				"origin", r.Header.Get("Origin"), "err", err)
+			a.respond(w, r, forbidden)
+			return
+		}
+	}
 	req := a.acquire(w, r)
 	defer a.release(req)
 	rt := a.router.find(r.Method, path, &req.Params)
@@ -268,6 +297,14 @@ func (a *App) methodNotAllowed(req *Request) *Response {
 		return a.MethodNotAllowed(req)
 	}
 	return req.newResponse(statusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed, contentTypeText)
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+func forbidden(req *Request) *Response {
+	return req.newResponse(statusText(http.StatusForbidden), http.StatusForbidden, contentTypeText)
 }
 
 func statusText(code int) string {

@@ -26,27 +26,45 @@ func (a *App) finish(w http.ResponseWriter, req *Request, fn HandlerFunc) {
 		a.write(w, req, a.tooLarge(req))
 		return
 	}
-	resp := a.call(fn, req)
+	resp, ok := a.call(fn, req)
 	if req.body.exceeded {
 		resp = a.tooLarge(req)
+	} else if ok && len(a.hooks) > 0 {
+		resp = a.runHooks(req, resp)
 	}
 	a.write(w, req, resp)
 }
 
-// call runs fn, turning a panic or a nil response into a 500.
-func (a *App) call(fn HandlerFunc, req *Request) (resp *Response) {
+// runHooks runs the OnResponse hooks; the first error fails the request.
+func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
+	defer func() {
+		if v := recover(); v != nil {
+			out = a.fail(req, &PanicError{Value: v, Stack: debug.Stack()})
+		}
+	}()
+	for _, h := range a.hooks {
+		if err := h(req, resp); err != nil {
+			return a.fail(req, err)
+		}
+	}
+	return resp
+}
+
+// call runs fn, turning a panic or a nil response into a 500; ok reports
+// that the handler returned a response of its own.
+func (a *App) call(fn HandlerFunc, req *Request) (resp *Response, ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v) // net/http's way to abort a response; it logs nothing
 			}
-			resp = a.fail(req, &PanicError{Value: v, Stack: debug.Stack()})
+			resp, ok = a.fail(req, &PanicError{Value: v, Stack: debug.Stack()}), false
 		}
 	}()
 	if resp = fn(req); resp == nil {
-		resp = a.fail(req, errNilResponse)
+		return a.fail(req, errNilResponse), false
 	}
-	return resp
+	return resp, true
 }
 
 func (a *App) tooLarge(req *Request) *Response {
@@ -55,7 +73,8 @@ func (a *App) tooLarge(req *Request) *Response {
 	return req.newResponse(statusText(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, contentTypeText)
 }
 
-// fail logs err and returns the 500 response for it.
+// fail logs err and returns the error response for it: 500, or the status
+// an error with an HTTPStatus() int method asks for.
 func (a *App) fail(req *Request, err error) *Response {
 	attrs := []any{"method", req.Method, "path", req.Path, "err", err}
 	var pe *PanicError
@@ -68,7 +87,12 @@ func (a *App) fail(req *Request, err error) *Response {
 			return resp
 		}
 	}
-	body := statusText(http.StatusInternalServerError)
+	status := http.StatusInternalServerError
+	var se interface{ HTTPStatus() int }
+	if errors.As(err, &se) && se.HTTPStatus() >= 400 {
+		status = se.HTTPStatus()
+	}
+	body := statusText(status)
 	if a.Debug {
 		body += "\n" + err.Error() + "\n"
 		if pe != nil {
@@ -76,7 +100,7 @@ func (a *App) fail(req *Request, err error) *Response {
 		}
 	}
 	resp := new(Response)
-	resp.Body, resp.StatusCode, resp.ContentType = body, http.StatusInternalServerError, contentTypeText
+	resp.Body, resp.StatusCode, resp.ContentType = body, status, contentTypeText
 	return resp
 }
 

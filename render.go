@@ -32,9 +32,10 @@ func (a *App) RenderJSON(req *Request, v any) *Response {
 
 // LoadTemplates parses the templates in fsys that match the patterns (as
 // fs.Glob reads them, e.g. "templates/*.html") into a.Templates, for
-// RenderTemplate. Each template is named by its file's base name.
+// RenderTemplate, with a.TemplateFuncs available to them. Each template is
+// named by its file's base name.
 func (a *App) LoadTemplates(fsys fs.FS, patterns ...string) error {
-	t, err := template.ParseFS(fsys, patterns...)
+	t, err := template.New("").Funcs(a.TemplateFuncs).ParseFS(fsys, patterns...)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,7 @@ type Request struct {
 	Raw *http.Request
 
 	app      *App
+	values   []keyValue // per-request values of other packages; see SetValue
 	body     bodyReader
 	resp     Response // handed out once by the App's shortcuts
 	respUsed bool
@@ -72,6 +73,8 @@ func (req *Request) clear() {
 	req.COOKIES.reset(nil)
 	req.Params.reset()
 	req.GET, req.POST = Values{}, Values{}
+	clear(req.values)
+	req.values = req.values[:0]
 	req.body = bodyReader{}
 	req.Method, req.Path, req.Headers, req.Body, req.Raw, req.app = "", "", nil, nil, nil, nil
 }
@@ -89,6 +92,35 @@ func (req *Request) newResponse(body string, status int, contentType string) *Re
 	resp.Body, resp.StatusCode, resp.ContentType = body, status, contentType
 	return resp
 }
+
+type keyValue struct{ key, value any }
+
+// SetValue attaches a value to the request for its lifetime, under a key
+// of a type the caller's package owns (as with context.WithValue). It costs
+// no context copy; packages such as sessions keep their per-request state
+// here.
+func (req *Request) SetValue(key, value any) {
+	for i := range req.values {
+		if req.values[i].key == key {
+			req.values[i].value = value
+			return
+		}
+	}
+	req.values = append(req.values, keyValue{key, value})
+}
+
+// Value returns the value SetValue attached under key, or nil.
+func (req *Request) Value(key any) any {
+	for _, kv := range req.values {
+		if kv.key == key {
+			return kv.value
+		}
+	}
+	return nil
+}
+
+// App returns the App serving the request.
+func (req *Request) App() *App { return req.app }
 
 // Context returns the request's context, which is canceled when the client
 // goes away or the server shuts down.

@@ -1,0 +1,114 @@
+package itty
+
+import (
+	"errors"
+	"html/template"
+	"testing"
+	"testing/fstest"
+
+	"github.com/ittygo/itty/ittytest"
+)
+
+type conflictErr struct{}
+
+func (conflictErr) Error() string   { return "conflict" }
+func (conflictErr) HTTPStatus() int { return 409 }
+
+type ctxKey struct{}
+
+func TestOnResponseHooks(t *testing.T) {
+	app := New()
+	var ran []string
+	app.OnResponse(func(req *Request, resp *Response) error {
+		ran = append(ran, req.Path)
+		if v, _ := req.Value(ctxKey{}).(string); v != "" {
+			resp.SetHeader("X-Value", v)
+		}
+		switch req.Path {
+		case "/fail":
+			return errors.New("store down")
+		case "/conflict":
+			return conflictErr{}
+		}
+		return nil
+	})
+	app.Get("/ok", func(req *Request) *Response {
+		req.SetValue(ctxKey{}, "first")
+		req.SetValue(ctxKey{}, "second") // replaces
+		return app.Render(req, "ok")
+	})
+	app.Get("/plain", func(req *Request) *Response { return app.Render(req, "plain") })
+	app.Get("/fail", func(req *Request) *Response { return app.Render(req, "looks fine") })
+	app.Get("/conflict", func(req *Request) *Response { return app.Render(req, "looks fine") })
+	app.Get("/panic", func(req *Request) *Response { panic("boom") })
+	c := ittytest.NewClient(t, app)
+	if r := c.Get("/ok"); r.Header.Get("X-Value") != "second" {
+		t.Errorf("hook did not see the value: %v", r.Header)
+	}
+	if r := c.Get("/plain"); r.Header.Get("X-Value") != "" {
+		t.Errorf("value leaked into the next request: %v", r.Header)
+	}
+	if r := c.Get("/fail"); r.StatusCode != 500 || r.Body != "500 Internal Server Error\n" {
+		t.Errorf("failing hook: %d %q", r.StatusCode, r.Body)
+	}
+	if r := c.Get("/conflict"); r.StatusCode != 409 || r.Body != "409 Conflict\n" {
+		t.Errorf("status error: %d %q", r.StatusCode, r.Body)
+	}
+	ran = nil
+	if r := c.Get("/panic"); r.StatusCode != 500 || len(ran) != 0 {
+		t.Errorf("hooks ran after a panic: %v", ran)
+	}
+}
+
+func TestCrossOriginProtection(t *testing.T) {
+	app := New()
+	app.Post("/do", func(req *Request) *Response { return NewResponse("done", 200) })
+	app.Get("/do", func(req *Request) *Response { return NewResponse("read", 200) })
+	c := ittytest.NewClient(t, app)
+	send := func(method string, headers map[string]string) int {
+		req := c.NewRequest(method, "/do", nil)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		return c.Do(req).StatusCode
+	}
+	tests := []struct {
+		method  string
+		headers map[string]string
+		want    int
+	}{
+		{"POST", nil, 200}, // no browser headers: curl, server-to-server
+		{"POST", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200},
+		{"POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"POST", map[string]string{"Origin": "https://evil.example"}, 403},
+		{"POST", map[string]string{"Origin": "http://example.com"}, 200}, // same host
+		{"GET", map[string]string{"Sec-Fetch-Site": "cross-site"}, 200},  // safe method
+	}
+	for _, tt := range tests {
+		if got := send(tt.method, tt.headers); got != tt.want {
+			t.Errorf("%s %v: %d, want %d", tt.method, tt.headers, got, tt.want)
+		}
+	}
+	if err := app.CrossOrigin.AddTrustedOrigin("https://partner.example"); err != nil {
+		t.Fatal(err)
+	}
+	if got := send("POST", map[string]string{"Origin": "https://partner.example", "Sec-Fetch-Site": "cross-site"}); got != 200 {
+		t.Errorf("trusted origin: %d", got)
+	}
+	app.CrossOrigin = nil
+	if got := send("POST", map[string]string{"Sec-Fetch-Site": "cross-site"}); got != 200 {
+		t.Errorf("protection off: %d", got)
+	}
+}
+
+func TestTemplateFuncs(t *testing.T) {
+	app := New()
+	app.TemplateFuncs = template.FuncMap{"shout": func(s string) string { return s + "!" }}
+	if err := app.LoadTemplates(fstest.MapFS{"a.html": {Data: []byte(`{{shout .}}`)}}, "*.html"); err != nil {
+		t.Fatal(err)
+	}
+	app.Get("/", func(req *Request) *Response { return app.RenderTemplate(req, "a.html", "hi") })
+	if r := ittytest.NewClient(t, app).Get("/"); r.Body != "hi!" {
+		t.Fatalf("got %q", r.Body)
+	}
+}
