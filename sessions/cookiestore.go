@@ -1,0 +1,115 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/ittygo/itty"
+)
+
+// CookieStore keeps the whole session in the session cookie, encrypted and
+// signed: no server state, nothing to share between machines.
+//
+// The price: the server cannot end a session early. Destroy deletes the
+// cookie from the browser, but a copy of the cookie taken before stays
+// valid until its idle or absolute deadline; DestroyUser and UserSessions
+// are not supported. Two concurrent requests that both change the session
+// each send a whole new cookie, and the browser keeps the one that arrives
+// last. And everything must fit in one cookie: a session larger than 4096
+// bytes encoded is an error (500, logged). Use a server-side store when
+// any of these matter.
+type CookieStore struct {
+	codecs []securecookie.Codec
+}
+
+// NewCookieStore returns a cookie store using keys, newest first (see
+// itty.CookieKey and itty.CookieKeysFromEnv). Every key needs a Block key:
+// session contents are encrypted, not only signed.
+func NewCookieStore(keys ...itty.CookieKey) (*CookieStore, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("sessions: NewCookieStore needs at least one key")
+	}
+	cs := &CookieStore{}
+	for i, k := range keys {
+		if len(k.Hash) < 32 {
+			return nil, fmt.Errorf("sessions: cookie store key %d: hash key has %d bytes, need at least 32", i, len(k.Hash))
+		}
+		switch len(k.Block) {
+		case 16, 24, 32:
+		default:
+			return nil, fmt.Errorf("sessions: cookie store key %d: block key has %d bytes, need 16, 24 or 32 (sessions are encrypted)", i, len(k.Block))
+		}
+		c := securecookie.New(k.Hash, k.Block)
+		c.SetSerializer(securecookie.JSONEncoder{})
+		c.MaxAge(0) // the record carries its own deadlines
+		c.MaxLength(0)
+		cs.codecs = append(cs.codecs, c)
+	}
+	return cs, nil
+}
+
+// ErrSessionTooLarge means a cookie-store session does not fit in a cookie.
+var ErrSessionTooLarge = errors.New("sessions: session too large for the cookie store (4096 bytes); keep less in it or use a server-side store")
+
+func (cs *CookieStore) seal(name string, rec *Record) (string, error) {
+	v, err := cs.codecs[0].Encode(name, rec)
+	if err != nil {
+		return "", fmt.Errorf("sessions: seal: %w", err)
+	}
+	if len(name)+len(v) > itty.MaxCookieSize {
+		return "", ErrSessionTooLarge
+	}
+	return v, nil
+}
+
+func (cs *CookieStore) open(name, value string) (*Record, error) {
+	if len(name)+len(value) > itty.MaxCookieSize {
+		return nil, ErrNotFound
+	}
+	for _, c := range cs.codecs {
+		var rec Record
+		if c.Decode(name, value, &rec) == nil {
+			if rec.Expired(time.Now()) {
+				return nil, ErrNotFound
+			}
+			return &rec, nil
+		}
+	}
+	return nil, ErrNotFound
+}
+
+// The Store methods exist so a CookieStore can be passed to New; the
+// Manager keeps the session in the cookie instead of calling them.
+
+// Create implements Store; the cookie store keeps nothing on the server.
+func (cs *CookieStore) Create(context.Context, *Record) error { return ErrNotSupported }
+
+// Load implements Store; the cookie store keeps nothing on the server.
+func (cs *CookieStore) Load(context.Context, string) (*Record, error) { return nil, ErrNotFound }
+
+// Update implements Store; the cookie store keeps nothing on the server.
+func (cs *CookieStore) Update(context.Context, string, func(*Record) error) error {
+	return ErrNotSupported
+}
+
+// Delete implements Store; a cookie-store session cannot be revoked.
+func (cs *CookieStore) Delete(context.Context, string) error { return ErrNotSupported }
+
+// ByUser implements Store; the cookie store cannot list sessions.
+func (cs *CookieStore) ByUser(context.Context, string) ([]string, error) {
+	return nil, ErrNotSupported
+}
+
+// commitClient writes a cookie-store session back into its cookie when it
+// changed, was renewed, or its idle deadline should move.
+func (m *Manager) commitClient(s *Session, resp *itty.Response, now time.Time) error {
+	if !s.dirty() && !s.renewed && (s.isNew || now.Sub(s.rec.LastSeen) < m.opts.TouchInterval) {
+		return nil
+	}
+	s.apply(s.rec, now)
+	return m.setCookie(s, resp)
+}
+

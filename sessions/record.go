@@ -1,0 +1,88 @@
+package sessions
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"maps"
+	"time"
+)
+
+// Record is a session as a Store keeps it. Stores treat it as data: the
+// Manager decides what it means.
+type Record struct {
+	// ID is the session id: 256 random bits, URL-safe base64.
+	ID string `json:"id"`
+	// User is who the session belongs to, for UserSessions and DestroyUser;
+	// empty for an anonymous session.
+	User string `json:"user,omitempty"`
+	// Values are the session's values, JSON-encoded.
+	Values map[string]json.RawMessage `json:"values,omitempty"`
+	// Rev counts commits; KeyRev says at which Rev each key last changed,
+	// so that two requests changing the same key can be told apart from
+	// two changing different keys.
+	Rev    uint64            `json:"rev"`
+	KeyRev map[string]uint64 `json:"key_rev,omitempty"`
+	// Created starts the absolute lifetime; LastSeen the idle timeout.
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"last_seen"`
+	// Idle and Lifetime are the timeouts the session was made with.
+	Idle     time.Duration `json:"idle"`
+	Lifetime time.Duration `json:"lifetime"`
+	// Persistent is "remember me": the cookie outlives the browser session.
+	Persistent bool `json:"persistent,omitempty"`
+	// RenamedTo marks a tombstone left by Renew: requests that loaded the
+	// session before it was renewed commit their changes to the new id.
+	// A tombstone is never loaded as a session.
+	RenamedTo      string    `json:"renamed_to,omitempty"`
+	TombstoneUntil time.Time `json:"tombstone_until,omitzero"`
+}
+
+// ExpiresAt is when the record stops being valid: the earlier of the idle
+// deadline and the absolute deadline, or the end of a tombstone's life.
+// Stores delete records after it and may use it as a TTL.
+func (r *Record) ExpiresAt() time.Time {
+	if r.RenamedTo != "" {
+		return r.TombstoneUntil
+	}
+	idle := r.LastSeen.Add(r.Idle)
+	if abs := r.Created.Add(r.Lifetime); abs.Before(idle) {
+		return abs
+	}
+	return idle
+}
+
+// Expired reports whether the record is past ExpiresAt at now.
+func (r *Record) Expired(now time.Time) bool { return !now.Before(r.ExpiresAt()) }
+
+// Clone returns a deep copy.
+func (r *Record) Clone() *Record {
+	c := *r
+	c.Values = maps.Clone(r.Values)
+	c.KeyRev = maps.Clone(r.KeyRev)
+	return &c
+}
+
+// NewID returns a fresh session id: 256 bits from crypto/rand, in URL-safe
+// base64 without padding (43 characters).
+func NewID() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ValidID reports whether s has the form of an id NewID makes. Ids from
+// requests are checked with it before they reach a store, so a store may
+// use an id as a file name or key without further checks.
+func ValidID(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
