@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the programs the tests drive for real
-# (chromium for browser tests; more as later tests need them) when they are
-# missing. Sourced by .ci/run; usable by hand: sudo scripts/deps.sh
+# when they are missing: chromium (browser tests) and redis-server (the
+# Redis session store). Sourced by .ci/run; usable by hand: sudo scripts/deps.sh
 set -uo pipefail
 
 apt_updated=
@@ -30,8 +30,10 @@ need() {
 
 missing=()
 need chromium chromium || missing+=(chromium)
+need redis-server redis-server || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: missing: ${missing[*]}" >&2
 	return 1 2>/dev/null || exit 1
 fi
 echo "deps: $(chromium --version 2>/dev/null)"
+echo "deps: $(redis-server --version 2>/dev/null)"
