@@ -112,4 +112,3 @@ func (m *Manager) commitClient(s *Session, resp *itty.Response, now time.Time) e
 	s.apply(s.rec, now)
 	return m.setCookie(s, resp)
 }
-

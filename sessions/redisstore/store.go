@@ -48,7 +48,7 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 	return &Store{rdb: rdb, prefix: prefix}
 }
 
-func (s *Store) key(id string) string      { return s.prefix + "s:" + id }
+func (s *Store) key(id string) string       { return s.prefix + "s:" + id }
 func (s *Store) userKey(user string) string { return s.prefix + "u:" + user }
 
 // ttl is how long Redis should keep rec: until it expires, at least 1 ms.

@@ -343,7 +343,7 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		h := newHarness(t, newStore(t), sessions.Options{RememberLifetime: 7 * 24 * time.Hour})
 		c := ittytest.NewClient(t, h.app)
 		ck := login(t, c, "ada", true).SetCookie("sid")
-		if ck.MaxAge < int((7*24*time.Hour-time.Minute).Seconds()) || ck.MaxAge > int((7 * 24 * time.Hour).Seconds()) {
+		if ck.MaxAge < int((7*24*time.Hour-time.Minute).Seconds()) || ck.MaxAge > int((7*24*time.Hour).Seconds()) {
 			t.Fatalf("remember me: Max-Age %d", ck.MaxAge)
 		}
 	})
