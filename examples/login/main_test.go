@@ -1,0 +1,136 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ittygo/itty/internal/exampletest"
+)
+
+type browser struct {
+	t      *testing.T
+	client *http.Client
+	base   string
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: base, client: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) do(method, path string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, b.base+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp, string(out)
+}
+
+func (b *browser) home() string {
+	b.t.Helper()
+	_, body := b.do("GET", "/", nil)
+	return body
+}
+
+var tokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func TestLoginApp(t *testing.T) {
+	dir := t.TempDir()
+	prog := exampletest.Build(t, ".")
+	// A second user, hashed by the program itself.
+	cmd := exec.Command(prog.Path, "-hash")
+	cmd.Stdin = strings.NewReader("s3cret\n")
+	hash, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := filepath.Join(dir, "users.txt")
+	os.WriteFile(users, []byte("# users\nalice:"+strings.TrimSpace(string(hash))+"\n"), 0o600)
+	args := []string{"-data", filepath.Join(dir, "sessions"), "-users", users}
+	proc := prog.Start(t, args...)
+	b := newBrowser(t, proc.URL)
+
+	if got := b.home(); got != "Welcome Stranger!" {
+		t.Fatalf("before login: %q", got)
+	}
+	if resp, body := b.do("GET", "/login", nil); resp.StatusCode != 200 || !strings.Contains(body, `name="password"`) {
+		t.Fatalf("login form: %d %s", resp.StatusCode, body)
+	}
+	resp, _ := b.do("POST", "/login", url.Values{"username": {"demo"}, "password": {"wrong"}})
+	if resp.StatusCode != 401 || resp.Header.Get("Set-Cookie") != "" {
+		t.Fatalf("wrong password: %d, Set-Cookie %q", resp.StatusCode, resp.Header.Get("Set-Cookie"))
+	}
+	if resp, _ := b.do("POST", "/login", url.Values{"username": {"nobody"}, "password": {"demo"}}); resp.StatusCode != 401 {
+		t.Fatalf("unknown user: %d", resp.StatusCode)
+	}
+	resp, _ = b.do("POST", "/login", url.Values{"username": {"demo"}, "password": {"demo"}})
+	if resp.StatusCode != 302 || resp.Header.Get("Location") != "/" || !strings.Contains(resp.Header.Get("Set-Cookie"), "HttpOnly") {
+		t.Fatalf("login: %d %v", resp.StatusCode, resp.Header)
+	}
+	if got := b.home(); got != "Welcome demo!" {
+		t.Fatalf("after login: %q", got)
+	}
+
+	// Restart the program: the session is in files, so demo stays logged in.
+	if err := proc.Stop(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	proc = prog.Start(t, args...)
+	b.base = proc.URL
+	if got := b.home(); got != "Welcome demo!" {
+		t.Fatalf("after restart: %q", got)
+	}
+
+	// Logging out needs the session's CSRF token.
+	if resp, _ := b.do("POST", "/logout", url.Values{}); resp.StatusCode != 403 {
+		t.Fatalf("logout without token: %d", resp.StatusCode)
+	}
+	_, page := b.do("GET", "/logout", nil)
+	m := tokenRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no token in %s", page)
+	}
+	u, _ := url.Parse(proc.URL)
+	stolen := b.client.Jar.Cookies(u)
+	if resp, _ := b.do("POST", "/logout", url.Values{"csrf_token": {m[1]}}); resp.StatusCode != 302 {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if got := b.home(); got != "Welcome Stranger!" {
+		t.Fatalf("after logout: %q", got)
+	}
+	// A copy of the old cookie is worthless: the server forgot the session.
+	replay := newBrowser(t, proc.URL)
+	replay.client.Jar.SetCookies(u, stolen)
+	if got := replay.home(); got != "Welcome Stranger!" {
+		t.Fatalf("replayed cookie after logout: %q", got)
+	}
+
+	// The second user from -users.
+	if resp, _ := b.do("POST", "/login", url.Values{"username": {"alice"}, "password": {"s3cret"}}); resp.StatusCode != 302 {
+		t.Fatalf("alice: %d", resp.StatusCode)
+	}
+	if got := b.home(); got != "Welcome alice!" {
+		t.Fatalf("alice: %q", got)
+	}
+}
