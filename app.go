@@ -192,10 +192,6 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 		a.respond(w, r, a.notFound)
 		return
 	}
-	if needsClean(path) {
-		redirectTo(w, r, cleanPath(path))
-		return
-	}
 	if a.CrossOrigin != nil && !safeMethod(r.Method) {
 		if err := a.CrossOrigin.Check(r); err != nil {
 			a.logger().Warn("itty: cross-origin request refused", "method", r.Method, "path", path,
@@ -208,6 +204,12 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 	defer a.release(req)
 	rt := a.router.find(r.Method, path, &req.Params)
 	if rt == nil {
+		// No route matches a path with empty, "." or ".." segments (the
+		// router refuses them), so cleaning waits until here.
+		if needsClean(path) {
+			redirectTo(w, r, cleanPath(path))
+			return
+		}
 		a.unrouted(w, req)
 		return
 	}
@@ -275,6 +277,8 @@ func (a *App) acquire(w http.ResponseWriter, r *http.Request) *Request {
 	req, _ := a.pool.Get().(*Request)
 	if req == nil {
 		req = new(Request)
+		req.GET = Values{req: req}
+		req.POST = Values{req: req, form: true}
 	}
 	req.init(a, r)
 	return req

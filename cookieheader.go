@@ -19,8 +19,10 @@ type Cookies struct {
 type cookiePair struct{ name, value string }
 
 func (c *Cookies) reset(headers []string) {
-	clear(c.pairs)
-	c.pairs = c.pairs[:0]
+	if len(c.pairs) > 0 {
+		clear(c.pairs)
+		c.pairs = c.pairs[:0]
+	}
 	c.headers = headers
 	c.parsed = false
 }

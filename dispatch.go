@@ -150,6 +150,13 @@ func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	if resp.err != nil {
 		resp = a.fail(req, resp.err)
 	}
+	if resp.Headers == nil && len(resp.cookies) == 0 && resp.BodyReader == nil && resp.BodyBytes == nil &&
+		(resp.StatusCode == 0 || resp.StatusCode == http.StatusOK) {
+		// The common case, a rendered string: one header, implicit 200.
+		w.Header()["Content-Type"] = contentTypeHeader(resp.ContentType)
+		io.WriteString(w, resp.Body)
+		return
+	}
 	h := w.Header()
 	for k, v := range resp.Headers {
 		h[k] = v

@@ -14,10 +14,8 @@ type Params struct {
 
 func (p *Params) reset() {
 	p.names = nil
-	clear(p.buf[:])
 	if cap(p.values) > len(p.buf) {
-		clear(p.values[:cap(p.values)])
-		p.values = p.values[:0]
+		p.values = p.values[:0] // keep a grown buffer for the next request
 	} else {
 		p.values = p.buf[:0]
 	}

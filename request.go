@@ -55,8 +55,12 @@ func (req *Request) init(a *App, r *http.Request) {
 	req.Method = r.Method
 	req.Path = r.URL.Path
 	req.Headers = r.Header
-	req.GET = Values{req: req}
-	req.POST = Values{req: req, form: true}
+	if req.GET.loaded {
+		req.GET = Values{req: req}
+	}
+	if req.POST.loaded {
+		req.POST = Values{req: req, form: true}
+	}
 	req.COOKIES.reset(r.Header["Cookie"])
 	req.Params.reset()
 	req.Body = http.NoBody
@@ -67,16 +71,21 @@ func (req *Request) init(a *App, r *http.Request) {
 	}
 }
 
+// clear drops what init does not overwrite, before the Request goes back
+// to the pool.
 func (req *Request) clear() {
-	req.resp.reset()
-	req.respUsed = false
-	req.COOKIES.reset(nil)
-	req.Params.reset()
-	req.GET, req.POST = Values{}, Values{}
-	clear(req.values)
-	req.values = req.values[:0]
-	req.body = bodyReader{}
-	req.Method, req.Path, req.Headers, req.Body, req.Raw, req.app = "", "", nil, nil, nil, nil
+	if req.respUsed {
+		req.resp.reset()
+		req.respUsed = false
+	}
+	if len(req.values) > 0 {
+		clear(req.values)
+		req.values = req.values[:0]
+	}
+	if req.body.rc != nil {
+		req.body = bodyReader{}
+	}
+	req.Raw, req.Headers = nil, nil // don't keep the last request alive
 }
 
 // newResponse returns the Request's own Response the first time it is

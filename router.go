@@ -28,6 +28,14 @@ var paramTypeNames = map[string]paramType{
 	"int": ptInt, "float": ptFloat, "uuid": ptUUID, "slug": ptSlug, "str": ptStr, "path": ptPath,
 }
 
+// matchesSegment is matches for a value already cut at '/'.
+func (t paramType) matchesSegment(s string) bool {
+	if t == ptStr {
+		return s != "" && s != "." && s != ".."
+	}
+	return t.matches(s)
+}
+
 // matches reports whether one path segment (or, for path, the rest of the
 // path) converts to the type. Empty values never match.
 func (t paramType) matches(s string) bool {
@@ -78,9 +86,11 @@ func (t paramType) matches(s string) bool {
 		}
 		return true
 	case ptStr:
-		return strings.IndexByte(s, '/') < 0
+		// "." and ".." are never values: a path holding them is cleaned
+		// (redirected) before it can reach a handler.
+		return s != "." && s != ".." && strings.IndexByte(s, '/') < 0
 	case ptPath:
-		return true
+		return !needsClean("/" + s)
 	}
 	return false
 }
@@ -134,32 +144,45 @@ func methodIndex(m string) int {
 	return -1
 }
 
-// node is one path segment in the routing tree. Literal children are kept
-// in a slice (searched linearly, which beats a map for a handful of keys)
-// and indexed by a map once there are many.
+// node is one path segment in the routing tree. Literal children are found
+// through a small open-addressing table keyed by a cheap hash of the
+// segment (length, first and last byte), so a lookup is usually one probe
+// and one string compare; map hashing used to dominate routing time.
 type node struct {
 	keys     []string
 	children []*node
-	index    map[string]*node
-	params   [numSegmentTypes]*node
-	rest     *node // a <path:...> child, which consumes the rest of the path
+	table    []int16 // index+1 into keys; 0 is empty. len is a power of two.
+
+	paramTypes []paramType // the typed children present, most specific first
+	paramNodes []*node
+	params     [numSegmentTypes]*node
+	rest       *node // a <path:...> child, which consumes the rest of the path
 
 	routes [len(knownMethods)]*route
 	other  map[string]*route
 }
 
-const indexAfter = 8 // literal children before a map index is built
+func segHash(s string) uint {
+	if s == "" {
+		return 0
+	}
+	return uint(len(s))*131 + uint(s[0])*31 + uint(s[len(s)-1])
+}
 
 func (n *node) literal(seg string) *node {
-	if n.index != nil {
-		return n.index[seg]
+	if len(n.table) == 0 {
+		return nil
 	}
-	for i, k := range n.keys {
-		if k == seg {
-			return n.children[i]
+	mask := uint(len(n.table) - 1)
+	for h := segHash(seg) & mask; ; h = (h + 1) & mask {
+		i := n.table[h]
+		if i == 0 {
+			return nil
+		}
+		if n.keys[i-1] == seg {
+			return n.children[i-1]
 		}
 	}
-	return nil
 }
 
 func (n *node) addLiteral(seg string) *node {
@@ -169,16 +192,34 @@ func (n *node) addLiteral(seg string) *node {
 	c := new(node)
 	n.keys = append(n.keys, seg)
 	n.children = append(n.children, c)
-	if len(n.keys) > indexAfter {
-		if n.index == nil {
-			n.index = make(map[string]*node, len(n.keys))
-			for i, k := range n.keys {
-				n.index[k] = n.children[i]
-			}
+	size := 4
+	for size < 2*len(n.keys) {
+		size *= 2
+	}
+	n.table = make([]int16, size)
+	mask := uint(size - 1)
+	for i, k := range n.keys {
+		h := segHash(k) & mask
+		for n.table[h] != 0 {
+			h = (h + 1) & mask
 		}
-		n.index[seg] = c
+		n.table[h] = int16(i + 1)
 	}
 	return c
+}
+
+func (n *node) addParam(t paramType) *node {
+	if n.params[t] == nil {
+		n.params[t] = new(node)
+		n.paramTypes, n.paramNodes = n.paramTypes[:0], n.paramNodes[:0]
+		for pt, c := range n.params {
+			if c != nil {
+				n.paramTypes = append(n.paramTypes, paramType(pt))
+				n.paramNodes = append(n.paramNodes, c)
+			}
+		}
+	}
+	return n.params[t]
 }
 
 func (n *node) route(method string, mi int) *route {
@@ -230,6 +271,11 @@ func parsePattern(pattern string) []segment {
 		if open < 0 {
 			if strings.IndexByte(p, '>') >= 0 {
 				panic(fmt.Sprintf("itty: route %q: stray '>' in segment %q", pattern, p))
+			}
+			if p == "." || p == ".." || (p == "" && i != len(parts)-1) {
+				// Request paths with these are redirected to their clean
+				// form before routing, so such a route could never match.
+				panic(fmt.Sprintf("itty: route %q: empty, \".\" and \"..\" segments cannot be matched", pattern))
 			}
 			segs = append(segs, segment{literal: p})
 			continue
@@ -296,10 +342,7 @@ func (rt *router) add(r *route) {
 			}
 			n = n.rest
 		default:
-			if n.params[s.typ] == nil {
-				n.params[s.typ] = new(node)
-			}
-			n = n.params[s.typ]
+			n = n.addParam(s.typ)
 		}
 		if s.param {
 			r.names = append(r.names, s.name)
@@ -337,8 +380,11 @@ func (rt *router) find(method, path string, ps *Params) *route {
 // backtracking when a branch fails.
 func (n *node) find(rest, method string, mi int, ps *Params) *route {
 	seg, tail, more := rest, "", false
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		seg, tail, more = rest[:i], rest[i+1:], true
+	for i := 0; i < len(rest); i++ { // a loop beats IndexByte on short segments
+		if rest[i] == '/' {
+			seg, tail, more = rest[:i], rest[i+1:], true
+			break
+		}
 	}
 	if c := n.literal(seg); c != nil {
 		if r := c.next(tail, more, method, mi, ps); r != nil {
@@ -346,8 +392,8 @@ func (n *node) find(rest, method string, mi int, ps *Params) *route {
 		}
 	}
 	mark := len(ps.values)
-	for t, c := range n.params {
-		if c == nil || !paramType(t).matches(seg) {
+	for i, c := range n.paramNodes {
+		if !n.paramTypes[i].matchesSegment(seg) {
 			continue
 		}
 		ps.values = append(ps.values, seg)
@@ -356,7 +402,7 @@ func (n *node) find(rest, method string, mi int, ps *Params) *route {
 		}
 		ps.values = ps.values[:mark]
 	}
-	if n.rest != nil && rest != "" {
+	if n.rest != nil && ptPath.matches(rest) {
 		if r := n.rest.accepts(method, mi); r != nil {
 			ps.values = append(ps.values, rest)
 			return r

@@ -91,17 +91,20 @@ func (s *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // needsClean reports whether a request path has empty, "." or ".."
-// segments, which the App redirects to their cleaned form.
+// segments, which the App redirects to their cleaned form. It looks only
+// at the bytes after each slash.
 func needsClean(p string) bool {
-	for i := 0; i < len(p); i++ {
-		if p[i] != '/' || i+1 >= len(p) {
+	for i := 0; i+1 < len(p); i++ {
+		if p[i] != '/' {
 			continue
 		}
-		switch rest := p[i+1:]; {
-		case rest[0] == '/',
-			rest == "." || strings.HasPrefix(rest, "./"),
-			rest == ".." || strings.HasPrefix(rest, "../"):
+		switch rest := p[i+1:]; rest[0] {
+		case '/':
 			return true
+		case '.':
+			if rest == "." || rest == ".." || strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") {
+				return true
+			}
 		}
 	}
 	return false
