@@ -190,4 +190,3 @@ func requests(routes []Route) []*http.Request {
 	}
 	return reqs
 }
-
