@@ -9,3 +9,7 @@ test:
 # Fuzz every target for FUZZTIME each (default 30s).
 fuzz:
 	FUZZTIME=$${FUZZTIME:-30s} ./scripts/fuzz.sh
+
+# All benchmarks and the wrk end-to-end run; writes bench/results/latest.md.
+bench:
+	./scripts/bench.sh

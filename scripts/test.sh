@@ -19,6 +19,12 @@ for dir in $modules; do
 	(cd "$dir" && go test -race -count=1 ./...)
 done
 
+echo "== benchmarks (smoke run, -benchtime=1x, so they never rot)"
+for dir in $modules; do
+	(cd "$dir" && go test -run '^$' -bench . -benchtime=1x ./... >/dev/null) ||
+		{ echo "benchmarks failed in .${dir#"$PWD"}"; (cd "$dir" && go test -run '^$' -bench . -benchtime=1x ./... | tail -20); exit 1; }
+done
+
 if [ -x scripts/fuzz.sh ]; then
 	echo "== fuzz (short)"
 	FUZZTIME=${FUZZTIME:-3s} scripts/fuzz.sh

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make bench: every Go benchmark (routers, cookies, signed cookies,
+# sessions) COUNT times, then the end-to-end wrk test; writes the Markdown
+# tables to bench/results/latest.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${COUNT:-5}
+BENCHTIME=${BENCHTIME:-1s}
+mkdir -p bench/results
+raw=bench/results/go-bench.txt
+{
+	(cd bench && go test -run '^$' -bench . -benchtime "$BENCHTIME" -count "$COUNT" .)
+	go test -run '^$' -bench 'Cookie|SignedCookie' -benchtime "$BENCHTIME" -count "$COUNT" .
+	go test -run '^$' -bench 'SessionRequest' -benchtime "$BENCHTIME" -count "$COUNT" ./sessions/
+} | tee "$raw"
+out=bench/results/latest.md
+{
+	echo "## Run of $(date -u +%Y-%m-%d) on $(go env GOOS)/$(go env GOARCH), $(go version | awk '{print $3}')"
+	echo
+	echo "CPU: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown), $(nproc) cores"
+	echo
+	(cd bench && go run ./cmd/benchtable) <"$raw"
+	echo
+	scripts/bench-e2e.sh
+} >"$out"
+echo "wrote $out"
