@@ -1,5 +1,5 @@
 # The README's test command is `make test`; .ci/run calls it too.
-.PHONY: test check fuzz bench hardening
+.PHONY: test fuzz bench hardening
 
 # Everything: format and vet checks, every module's tests with the race
 # detector, and a short run of every fuzz target.
@@ -13,3 +13,8 @@ fuzz:
 # All benchmarks and the wrk end-to-end run; writes bench/results/latest.md.
 bench:
 	./scripts/bench.sh
+
+# The hardening tests at full length (load 32 clients x 30 s, 50 crashes,
+# 30 s of fuzzing per target); make test runs their short versions.
+hardening:
+	./scripts/hardening.sh

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -107,4 +108,35 @@ func escapeControls(s string) string {
 // found nothing, such as an id with no record.
 func (a *App) Error404(req *Request, message string) *Response {
 	return req.newResponse(message, http.StatusNotFound, contentTypeText)
+}
+
+// IsLocalURL reports whether target is a path on this site, safe to redirect
+// to when it came from the request (a "next" parameter, say): it must start
+// with a single "/" and contain no scheme, no host, no backslash and no
+// control characters, so browsers cannot read it as another site
+// ("//evil.example", "/\evil.example", "https:evil.example").
+func IsLocalURL(target string) bool {
+	if target == "" || target[0] != '/' {
+		return false
+	}
+	if len(target) > 1 && (target[1] == '/' || target[1] == '\\') {
+		return false
+	}
+	for i := 0; i < len(target); i++ {
+		if c := target[i]; c == '\\' || c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	u, err := url.Parse(target)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil
+}
+
+// RedirectLocal redirects (302) to target if IsLocalURL(target), and to
+// fallback otherwise: the way to follow a redirect target taken from user
+// input without becoming an open redirect.
+func (a *App) RedirectLocal(req *Request, target, fallback string) *Response {
+	if !IsLocalURL(target) {
+		target = fallback
+	}
+	return a.Redirect(req, target)
 }
