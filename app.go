@@ -201,7 +201,7 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	req := a.acquire(w, r)
-	defer a.release(req)
+	defer a.done(w, req)
 	rt := a.router.find(r.Method, path, &req.Params)
 	if rt == nil {
 		// No route matches a path with empty, "." or ".." segments (the
@@ -269,7 +269,7 @@ func redirectTo(w http.ResponseWriter, r *http.Request, path string) {
 // App's own error pages for requests outside it, Static's 404s).
 func (a *App) respond(w http.ResponseWriter, r *http.Request, fn HandlerFunc) {
 	req := a.acquire(w, r)
-	defer a.release(req)
+	defer a.done(w, req)
 	a.finish(w, req, fn)
 }
 

@@ -1,6 +1,9 @@
 package itty
 
-import "strings"
+import (
+	"net/http"
+	"strings"
+)
 
 // Cookies are the cookies a request carries, parsed from its Cookie headers
 // on first use. Values are decoded with [DecodeCookieValue].
@@ -11,19 +14,19 @@ import "strings"
 // one the client sent; browsers send the cookie with the longest matching
 // Path first, so that is the most specific one. GetList returns them all.
 type Cookies struct {
-	headers []string
-	pairs   []cookiePair
-	parsed  bool
+	header http.Header // looked up on first use: a request that never reads cookies pays nothing
+	pairs  []cookiePair
+	parsed bool
 }
 
 type cookiePair struct{ name, value string }
 
-func (c *Cookies) reset(headers []string) {
+func (c *Cookies) reset(h http.Header) {
 	if len(c.pairs) > 0 {
 		clear(c.pairs)
 		c.pairs = c.pairs[:0]
 	}
-	c.headers = headers
+	c.header = h
 	c.parsed = false
 }
 
@@ -32,7 +35,7 @@ func (c *Cookies) parse() {
 		return
 	}
 	c.parsed = true
-	for _, h := range c.headers {
+	for _, h := range c.header["Cookie"] {
 		c.pairs = appendCookiePairs(c.pairs, h)
 	}
 }

@@ -291,7 +291,7 @@ func TestRequestCookies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var c Cookies
-		c.reset(tt.headers)
+		c.reset(http.Header{"Cookie": tt.headers})
 		if got := c.Get(tt.name); got != tt.want {
 			t.Errorf("%q Get(%s) = %q, want %q", tt.headers, tt.name, got, tt.want)
 		}

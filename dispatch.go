@@ -50,21 +50,34 @@ func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
 	return resp
 }
 
-// call runs fn, turning a panic or a nil response into a 500; ok reports
-// that the handler returned a response of its own.
+// call runs fn, turning a nil response into a 500; ok reports that the
+// handler returned a response of its own. Panics are recovered by done.
 func (a *App) call(fn HandlerFunc, req *Request) (resp *Response, ok bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v) // net/http's way to abort a response; it logs nothing
-			}
-			resp, ok = a.fail(req, &PanicError{Value: v, Stack: debug.Stack()}), false
-		}
-	}()
 	if resp = fn(req); resp == nil {
 		return a.fail(req, errNilResponse), false
 	}
 	return resp, true
+}
+
+// done ends every request the App handles itself, deferred by serve and
+// respond: it turns a panic in a handler into a 500 (one deferred call per
+// request does both jobs) and returns the Request to the pool.
+func (a *App) done(w http.ResponseWriter, req *Request) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			a.release(req)
+			panic(v) // net/http's way to abort a response; it logs nothing
+		}
+		err := &PanicError{Value: v, Stack: debug.Stack()}
+		if req.writing {
+			// The response was already on its way: all we can do is log.
+			a.logger().Error("itty: panic while writing the response", "method", req.Method, "path", req.Path,
+				"err", err, "stack", string(err.Stack))
+		} else {
+			a.write(w, req, a.fail(req, err))
+		}
+	}
+	a.release(req)
 }
 
 func (a *App) tooLarge(req *Request) *Response {
@@ -150,6 +163,7 @@ func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	if resp.err != nil {
 		resp = a.fail(req, resp.err)
 	}
+	req.writing = true
 	if resp.Headers == nil && len(resp.cookies) == 0 && resp.BodyReader == nil && resp.BodyBytes == nil &&
 		(resp.StatusCode == 0 || resp.StatusCode == http.StatusOK) {
 		// The common case, a rendered string: one header, implicit 200.

@@ -16,7 +16,7 @@ func FuzzCookieHeader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, header string) {
 		var c Cookies
-		c.reset([]string{header})
+		c.reset(http.Header{"Cookie": {header}})
 		for _, p := range c.pairs[:c.Len()] {
 			if !validCookieName(p.name) {
 				t.Fatalf("invalid name %q from %q", p.name, header)

@@ -47,6 +47,7 @@ type Request struct {
 	body     bodyReader
 	resp     Response // handed out once by the App's shortcuts
 	respUsed bool
+	writing  bool // the response has started going out
 }
 
 func (req *Request) init(a *App, r *http.Request) {
@@ -61,7 +62,7 @@ func (req *Request) init(a *App, r *http.Request) {
 	if req.POST.loaded {
 		req.POST = Values{req: req, form: true}
 	}
-	req.COOKIES.reset(r.Header["Cookie"])
+	req.COOKIES.reset(r.Header)
 	req.Params.reset()
 	req.Body = http.NoBody
 	if r.Body != nil && r.Body != http.NoBody {
@@ -78,6 +79,7 @@ func (req *Request) clear() {
 		req.resp.reset()
 		req.respUsed = false
 	}
+	req.writing = false
 	if len(req.values) > 0 {
 		clear(req.values)
 		req.values = req.values[:0]

@@ -44,7 +44,7 @@ func sign(t testing.TB, app *App, name string, v any, opts ...CookieOptions) str
 // verify runs SignedCookie on a request carrying the given Cookie header.
 func verify(app *App, cookieHeader, name string, dst any) bool {
 	var req Request
-	req.COOKIES.reset([]string{cookieHeader})
+	req.COOKIES.reset(http.Header{"Cookie": {cookieHeader}})
 	return app.SignedCookie(&req, name, dst)
 }
 
