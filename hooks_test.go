@@ -3,6 +3,9 @@ package itty
 import (
 	"errors"
 	"html/template"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -110,5 +113,32 @@ func TestTemplateFuncs(t *testing.T) {
 	app.Get("/", func(req *Request) *Response { return app.RenderTemplate(req, "a.html", "hi") })
 	if r := ittytest.NewClient(t, app).Get("/"); r.Body != "hi!" {
 		t.Fatalf("got %q", r.Body)
+	}
+}
+
+type panickyReader struct{ n int }
+
+func (p *panickyReader) Read(b []byte) (int, error) {
+	if p.n > 0 {
+		panic("reader broke mid-stream")
+	}
+	p.n++
+	return copy(b, "partial "), nil
+}
+
+// TestPanicWhileStreaming: a panic after the response has started is
+// logged; no second response is written over the first.
+func TestPanicWhileStreaming(t *testing.T) {
+	var logs syncBuffer
+	app := New()
+	app.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	app.Get("/", func(req *Request) *Response { return &Response{BodyReader: &panickyReader{}} })
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), "partial ") || strings.Contains(rec.Body.String(), "500") {
+		t.Fatalf("got %d %q", rec.Code, rec.Body.String())
+	}
+	if !strings.Contains(logs.String(), "panic while writing the response") {
+		t.Fatalf("not logged: %s", logs.String())
 	}
 }
