@@ -26,9 +26,8 @@ import (
 // (one of 64, chosen by id), so concurrent processes do not lose updates.
 // Ids are checked with ValidID before they are used as file names.
 type FileStore struct {
-	dir  string
-	stop chan struct{}
-	done chan struct{}
+	dir     string
+	janitor janitor
 }
 
 const lockStripes = 64
@@ -42,38 +41,17 @@ func NewFileStore(dir string, cleanupInterval time.Duration) (*FileStore, error)
 			return nil, fmt.Errorf("sessions: file store: %w", err)
 		}
 	}
-	s := &FileStore{dir: dir, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &FileStore{dir: dir}
 	if cleanupInterval == 0 {
 		cleanupInterval = 10 * time.Minute
 	}
-	if cleanupInterval < 0 {
-		close(s.done)
-		return s, nil
-	}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(cleanupInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				s.Cleanup(context.Background())
-			}
-		}
-	}()
+	s.janitor.start(cleanupInterval, func() { s.Cleanup(context.Background()) })
 	return s, nil
 }
 
 // Close stops the cleanup goroutine and waits for it to finish.
 func (s *FileStore) Close() error {
-	select {
-	case <-s.stop:
-	default:
-		close(s.stop)
-	}
-	<-s.done
+	s.janitor.close()
 	return nil
 }
 

@@ -13,50 +13,23 @@ type MemoryStore struct {
 	mu      sync.Mutex
 	records map[string]*Record
 	users   map[string]map[string]struct{}
-	stop    chan struct{}
-	done    chan struct{}
+	janitor janitor
 }
 
 // NewMemoryStore returns an empty store that removes expired records every
 // cleanupInterval (zero means a minute; negative means never).
 func NewMemoryStore(cleanupInterval time.Duration) *MemoryStore {
-	s := &MemoryStore{
-		records: map[string]*Record{},
-		users:   map[string]map[string]struct{}{},
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
-	}
+	s := &MemoryStore{records: map[string]*Record{}, users: map[string]map[string]struct{}{}}
 	if cleanupInterval == 0 {
 		cleanupInterval = time.Minute
 	}
-	if cleanupInterval < 0 {
-		close(s.done)
-		return s
-	}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(cleanupInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				s.Cleanup()
-			}
-		}
-	}()
+	s.janitor.start(cleanupInterval, s.Cleanup)
 	return s
 }
 
 // Close stops the cleanup goroutine and waits for it to finish.
 func (s *MemoryStore) Close() error {
-	select {
-	case <-s.stop:
-	default:
-		close(s.stop)
-	}
-	<-s.done
+	s.janitor.close()
 	return nil
 }
 

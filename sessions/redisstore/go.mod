@@ -1,6 +1,6 @@
 module github.com/ittygo/itty/sessions/redisstore
 
-go 1.26.0
+go 1.26
 
 replace github.com/ittygo/itty => ../../
 
