@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5s}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
-contestants=(bare itty httprouter gin echo chi gorillamux servemux)
+read -r -a contestants <<<"${CONTESTANTS:-bare itty httprouter gin echo chi gorillamux servemux}"
 
 if ! command -v wrk >/dev/null; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -10,6 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
 
 	"github.com/ittygo/itty/bench"
 )
@@ -17,7 +20,23 @@ import (
 func main() {
 	name := flag.String("router", "itty", "contestant to serve")
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
+	profile := flag.String("cpuprofile", "", "write a CPU profile here until SIGINT/SIGTERM")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		go func() {
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			<-sig
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(0)
+		}()
+	}
 	var h http.Handler
 	for _, c := range bench.Contestants {
 		if c.Name == *name {
