@@ -372,13 +372,21 @@ func (rt *router) add(r *route) {
 // find returns the route for method and path, appending parameter values to
 // ps. It allocates nothing unless ps needs to grow. The path must begin with /.
 func (rt *router) find(method, path string, ps *Params) *route {
-	return rt.root.find(path[1:], method, methodIndex(method), ps)
+	m := match{method: method, mi: methodIndex(method), ps: ps}
+	return rt.root.find(path[1:], &m)
+}
+
+// match is what every level of a lookup shares, passed as one pointer.
+type match struct {
+	method string
+	mi     int
+	ps     *Params
 }
 
 // find matches rest, the path after the segments n stands for (without the
 // leading slash), trying literal, typed and path children in that order and
 // backtracking when a branch fails.
-func (n *node) find(rest, method string, mi int, ps *Params) *route {
+func (n *node) find(rest string, m *match) *route {
 	seg, tail, more := rest, "", false
 	for i := 0; i < len(rest); i++ { // a loop beats IndexByte on short segments
 		if rest[i] == '/' {
@@ -387,35 +395,41 @@ func (n *node) find(rest, method string, mi int, ps *Params) *route {
 		}
 	}
 	if c := n.literal(seg); c != nil {
-		if r := c.next(tail, more, method, mi, ps); r != nil {
+		var r *route
+		if more {
+			r = c.find(tail, m)
+		} else {
+			r = c.accepts(m.method, m.mi)
+		}
+		if r != nil {
 			return r
 		}
 	}
+	ps := m.ps
 	mark := len(ps.values)
 	for i, c := range n.paramNodes {
 		if !n.paramTypes[i].matchesSegment(seg) {
 			continue
 		}
 		ps.values = append(ps.values, seg)
-		if r := c.next(tail, more, method, mi, ps); r != nil {
+		var r *route
+		if more {
+			r = c.find(tail, m)
+		} else {
+			r = c.accepts(m.method, m.mi)
+		}
+		if r != nil {
 			return r
 		}
 		ps.values = ps.values[:mark]
 	}
 	if n.rest != nil && ptPath.matches(rest) {
-		if r := n.rest.accepts(method, mi); r != nil {
+		if r := n.rest.accepts(m.method, m.mi); r != nil {
 			ps.values = append(ps.values, rest)
 			return r
 		}
 	}
 	return nil
-}
-
-func (n *node) next(tail string, more bool, method string, mi int, ps *Params) *route {
-	if more {
-		return n.find(tail, method, mi, ps)
-	}
-	return n.accepts(method, mi)
 }
 
 // allowed lists the methods that some route accepts for path, in
