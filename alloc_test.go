@@ -1,7 +1,10 @@
 package itty
 
 import (
+	"bufio"
 	"net/http"
+	"os"
+	"strings"
 	"net/http/httptest"
 	"testing"
 )
@@ -82,5 +85,52 @@ func BenchmarkRouterFind(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// githubRoutes reads bench/routes/github.txt as itty patterns and request
+// paths.
+func githubRoutes(tb testing.TB) (pats []string, methods []string, paths []string) {
+	f, err := os.Open("bench/routes/github.txt")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		m, p, _ := strings.Cut(sc.Text(), " ")
+		segs := strings.Split(p, "/")
+		req := make([]string, len(segs))
+		for i, s := range segs {
+			req[i] = s
+			if strings.HasPrefix(s, ":") {
+				segs[i] = "<str:" + s[1:] + ">"
+				req[i] = "v" + s[1:]
+			}
+		}
+		pats = append(pats, strings.Join(segs, "/"))
+		methods = append(methods, m)
+		paths = append(paths, strings.Join(req, "/"))
+	}
+	return
+}
+
+// BenchmarkRouterGitHub is routing alone (no Request, no response) for every
+// path of the GitHub API route set in bench/routes.
+func BenchmarkRouterGitHub(b *testing.B) {
+	pats, methods, paths := githubRoutes(b)
+	app := New()
+	for i := range pats {
+		app.Handle(methods[i], pats[i], HandlerFunc(hello))
+	}
+	var ps Params
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range paths {
+			ps.reset()
+			if app.router.find(methods[i], paths[i], &ps) == nil {
+				b.Fatal(paths[i])
+			}
+		}
 	}
 }

@@ -395,13 +395,7 @@ func (n *node) find(rest string, m *match) *route {
 		}
 	}
 	if c := n.literal(seg); c != nil {
-		var r *route
-		if more {
-			r = c.find(tail, m)
-		} else {
-			r = c.accepts(m.method, m.mi)
-		}
-		if r != nil {
+		if r := c.next(tail, more, m); r != nil {
 			return r
 		}
 	}
@@ -412,13 +406,7 @@ func (n *node) find(rest string, m *match) *route {
 			continue
 		}
 		ps.values = append(ps.values, seg)
-		var r *route
-		if more {
-			r = c.find(tail, m)
-		} else {
-			r = c.accepts(m.method, m.mi)
-		}
-		if r != nil {
+		if r := c.next(tail, more, m); r != nil {
 			return r
 		}
 		ps.values = ps.values[:mark]
@@ -430,6 +418,14 @@ func (n *node) find(rest string, m *match) *route {
 		}
 	}
 	return nil
+}
+
+// next continues the lookup below n, or ends it at n when the path is used up.
+func (n *node) next(tail string, more bool, m *match) *route {
+	if more {
+		return n.find(tail, m)
+	}
+	return n.accepts(m.method, m.mi)
 }
 
 // allowed lists the methods that some route accepts for path, in
