@@ -3,9 +3,9 @@ package itty
 import (
 	"bufio"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
-	"net/http/httptest"
 	"testing"
 )
 
