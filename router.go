@@ -114,10 +114,10 @@ var knownMethods = [...]string{
 	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace,
 }
 
+// Slots of GET and HEAD in knownMethods, for the HEAD-to-GET fallback.
 const (
 	mGet = iota
 	mHead
-	mOptions = 6
 )
 
 func methodIndex(m string) int {
