@@ -9,21 +9,29 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
-// rawRequest sends text as-is over a real connection and returns the status
-// line and body of the answer.
-func rawRequest(t *testing.T, srv *httptest.Server, text string) (int, string) {
+// rawConn sends text as-is over a real connection (no client-side
+// cleaning or encoding) and returns the connection to read the answer from.
+func rawConn(t *testing.T, srv *httptest.Server, text string) net.Conn {
 	t.Helper()
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
 	if _, err := io.WriteString(conn, text); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	return conn
+}
+
+// rawRequest sends text and returns the status and body of the answer.
+func rawRequest(t *testing.T, srv *httptest.Server, text string) (int, string) {
+	t.Helper()
+	resp, err := http.ReadResponse(bufio.NewReader(rawConn(t, srv, text)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
