@@ -1,10 +1,12 @@
 package sessions_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ittygo/itty"
+	"github.com/ittygo/itty/ittytest"
 	"github.com/ittygo/itty/sessions"
 	"github.com/ittygo/itty/sessions/sessionstest"
 )
@@ -45,4 +47,29 @@ func TestManagerFiles(t *testing.T) {
 
 func TestManagerCookie(t *testing.T) {
 	sessionstest.RunManager(t, sessionstest.Caps{FakeTime: true}, newCookie)
+}
+
+// TestCookieDomainAndName: Options.Domain and Options.CookieName reach the
+// cookie, and an invalid name is refused when the Manager is made.
+func TestCookieDomainAndName(t *testing.T) {
+	app := itty.New()
+	mgr, err := sessions.New(app, newMemory(t), sessions.Options{CookieName: "app_sid", Domain: "example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Post("/", func(req *itty.Request) *itty.Response {
+		mgr.Get(req).Set("k", "v")
+		return app.Render(req, "ok")
+	})
+	r := ittytest.NewClient(t, app).Post("/", "text/plain", nil)
+	if ck := r.SetCookie("app_sid"); ck == nil || ck.Domain != "example.com" {
+		t.Fatalf("cookie: %v", r.Header.Values("Set-Cookie"))
+	}
+	if _, err := sessions.New(itty.New(), newMemory(t), sessions.Options{CookieName: "bad name"}); err == nil {
+		t.Fatal("invalid cookie name accepted")
+	}
+	m2, _ := sessions.New(itty.New(), newMemory(t), sessions.Options{})
+	if !strings.HasPrefix(m2.CookieName(), "itty_") || !strings.HasSuffix(m2.CookieName(), "_sid") {
+		t.Fatalf("default cookie name %q", m2.CookieName())
+	}
 }
