@@ -144,14 +144,14 @@ func methodIndex(m string) int {
 	return -1
 }
 
-// node is one path segment in the routing tree. Literal children are found
-// through a small open-addressing table keyed by a cheap hash of the
-// segment (length, first and last byte), so a lookup is usually one probe
-// and one string compare; map hashing used to dominate routing time.
+// node is one path segment in the routing tree. Literal children live in a
+// small open-addressing table keyed by a cheap hash of the segment (length,
+// first and last byte), each slot holding the key and the child, so a lookup
+// is usually one probe and one string compare; map hashing used to dominate
+// routing time.
 type node struct {
-	keys     []string
-	children []*node
-	table    []int16 // index+1 into keys; 0 is empty. len is a power of two.
+	lits  []literalSlot // len is zero or a power of two; a nil child is an empty slot
+	nlits int
 
 	paramTypes []paramType // the typed children present, most specific first
 	paramNodes []*node
@@ -162,6 +162,12 @@ type node struct {
 	other  map[string]*route
 }
 
+// literalSlot is one slot of a node's literal table.
+type literalSlot struct {
+	key   string
+	child *node
+}
+
 func segHash(s string) uint {
 	if s == "" {
 		return 0
@@ -170,17 +176,17 @@ func segHash(s string) uint {
 }
 
 func (n *node) literal(seg string) *node {
-	if len(n.table) == 0 {
+	if len(n.lits) == 0 {
 		return nil
 	}
-	mask := uint(len(n.table) - 1)
+	mask := uint(len(n.lits) - 1)
 	for h := segHash(seg) & mask; ; h = (h + 1) & mask {
-		i := n.table[h]
-		if i == 0 {
+		s := &n.lits[h]
+		if s.child == nil {
 			return nil
 		}
-		if n.keys[i-1] == seg {
-			return n.children[i-1]
+		if s.key == seg {
+			return s.child
 		}
 	}
 }
@@ -189,23 +195,31 @@ func (n *node) addLiteral(seg string) *node {
 	if c := n.literal(seg); c != nil {
 		return c
 	}
-	c := new(node)
-	n.keys = append(n.keys, seg)
-	n.children = append(n.children, c)
+	old := n.lits
 	size := 4
-	for size < 2*len(n.keys) {
+	for size < 2*(n.nlits+1) {
 		size *= 2
 	}
-	n.table = make([]int16, size)
-	mask := uint(size - 1)
-	for i, k := range n.keys {
-		h := segHash(k) & mask
-		for n.table[h] != 0 {
-			h = (h + 1) & mask
+	n.lits = make([]literalSlot, size)
+	n.nlits = 0
+	for _, s := range old {
+		if s.child != nil {
+			n.putLiteral(s)
 		}
-		n.table[h] = int16(i + 1)
 	}
+	c := new(node)
+	n.putLiteral(literalSlot{seg, c})
 	return c
+}
+
+func (n *node) putLiteral(s literalSlot) {
+	mask := uint(len(n.lits) - 1)
+	h := segHash(s.key) & mask
+	for n.lits[h].child != nil {
+		h = (h + 1) & mask
+	}
+	n.lits[h] = s
+	n.nlits++
 }
 
 func (n *node) addParam(t paramType) *node {
@@ -371,9 +385,52 @@ func (rt *router) add(r *route) {
 
 // find returns the route for method and path, appending parameter values to
 // ps. It allocates nothing unless ps needs to grow. The path must begin with /.
+//
+// It first walks the tree greedily, taking at each segment the choice a
+// full search would try first (the literal child, else the first converter
+// that accepts the segment). That walk is the first branch the search
+// explores, so when it ends at a route, that route is the search's answer;
+// only when it dead-ends does find fall back to the backtracking search.
 func (rt *router) find(method, path string, ps *Params) *route {
-	m := match{method: method, mi: methodIndex(method), ps: ps}
+	mi := methodIndex(method)
+	mark := len(ps.values)
+	n, rest := &rt.root, path[1:]
+	for {
+		seg, tail, more := cutSegment(rest)
+		c := n.literal(seg)
+		if c == nil {
+			for i, pn := range n.paramNodes {
+				if n.paramTypes[i].matchesSegment(seg) {
+					c = pn
+					ps.values = append(ps.values, seg)
+					break
+				}
+			}
+			if c == nil {
+				break // a <path:...> child, or no route: let the search decide
+			}
+		}
+		if !more {
+			if r := c.accepts(method, mi); r != nil {
+				return r
+			}
+			break
+		}
+		n, rest = c, tail
+	}
+	ps.values = ps.values[:mark]
+	m := match{method: method, mi: mi, ps: ps}
 	return rt.root.find(path[1:], &m)
+}
+
+// cutSegment splits rest at its first slash; more reports whether there was one.
+func cutSegment(rest string) (seg, tail string, more bool) {
+	for i := 0; i < len(rest); i++ { // a loop beats IndexByte on short segments
+		if rest[i] == '/' {
+			return rest[:i], rest[i+1:], true
+		}
+	}
+	return rest, "", false
 }
 
 // match is what every level of a lookup shares, passed as one pointer.
@@ -387,13 +444,7 @@ type match struct {
 // leading slash), trying literal, typed and path children in that order and
 // backtracking when a branch fails.
 func (n *node) find(rest string, m *match) *route {
-	seg, tail, more := rest, "", false
-	for i := 0; i < len(rest); i++ { // a loop beats IndexByte on short segments
-		if rest[i] == '/' {
-			seg, tail, more = rest[:i], rest[i+1:], true
-			break
-		}
-	}
+	seg, tail, more := cutSegment(rest)
 	if c := n.literal(seg); c != nil {
 		if r := c.next(tail, more, m); r != nil {
 			return r
