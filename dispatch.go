@@ -20,19 +20,39 @@ type PanicError struct {
 // Error describes the panic value; the stack is left out.
 func (e *PanicError) Error() string { return fmt.Sprintf("itty: handler panicked: %v", e.Value) }
 
-// finish runs an itty handler for req and writes its response.
+// finish runs an itty handler for req and writes its response. The common
+// case (no body, no hooks, a rendered string) runs straight through; the
+// rest is left to afterHandler and writeFull, so this path stays short.
 func (a *App) finish(w http.ResponseWriter, req *Request, fn HandlerFunc) {
-	if limit := a.maxBody(); limit >= 0 && req.Raw.ContentLength > limit {
+	if req.Raw.ContentLength > 0 && a.tooLong(req.Raw.ContentLength) {
 		a.write(w, req, a.tooLarge(req))
 		return
 	}
-	resp, ok := a.call(fn, req)
-	if req.body.exceeded {
-		resp = a.tooLarge(req)
-	} else if ok && len(a.hooks) > 0 {
-		resp = a.runHooks(req, resp)
+	resp := fn(req)
+	if resp == nil || req.body.exceeded || len(a.hooks) > 0 {
+		resp = a.afterHandler(req, resp)
 	}
 	a.write(w, req, resp)
+}
+
+// tooLong reports whether a declared body length is over MaxBodyBytes.
+func (a *App) tooLong(n int64) bool {
+	limit := a.maxBody()
+	return limit >= 0 && n > limit
+}
+
+// afterHandler turns a nil response into a 500, a body read past the limit
+// into a 413, and runs the OnResponse hooks on anything else.
+func (a *App) afterHandler(req *Request, resp *Response) *Response {
+	switch {
+	case resp == nil:
+		return a.fail(req, errNilResponse)
+	case req.body.exceeded:
+		return a.tooLarge(req)
+	case len(a.hooks) > 0:
+		return a.runHooks(req, resp)
+	}
+	return resp
 }
 
 // runHooks runs the OnResponse hooks; the first error fails the request.
@@ -48,15 +68,6 @@ func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
 		}
 	}
 	return resp
-}
-
-// call runs fn, turning a nil response into a 500; ok reports that the
-// handler returned a response of its own. Panics are recovered by done.
-func (a *App) call(fn HandlerFunc, req *Request) (resp *Response, ok bool) {
-	if resp = fn(req); resp == nil {
-		return a.fail(req, errNilResponse), false
-	}
-	return resp, true
 }
 
 // done ends every request the App handles itself, deferred by serve and
@@ -165,12 +176,18 @@ func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	}
 	req.writing = true
 	if resp.Headers == nil && len(resp.cookies) == 0 && resp.BodyReader == nil && resp.BodyBytes == nil &&
-		(resp.StatusCode == 0 || resp.StatusCode == http.StatusOK) {
+		(resp.StatusCode == http.StatusOK || resp.StatusCode == 0) {
 		// The common case, a rendered string: one header, implicit 200.
 		w.Header()["Content-Type"] = contentTypeHeader(resp.ContentType)
 		io.WriteString(w, resp.Body)
 		return
 	}
+	a.writeFull(w, req, resp)
+}
+
+// writeFull sends a response with a status, headers, cookies or a body
+// other than a string.
+func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
 	h := w.Header()
 	for k, v := range resp.Headers {
 		h[k] = v

@@ -145,13 +145,16 @@ func methodIndex(m string) int {
 }
 
 // node is one path segment in the routing tree. Literal children live in a
-// small open-addressing table keyed by a cheap hash of the segment (length,
-// first and last byte), each slot holding the key and the child, so a lookup
-// is usually one probe and one string compare; map hashing used to dominate
-// routing time.
+// small open-addressing table keyed by the first two bytes of the segment,
+// each slot holding the key and the child, so a lookup is usually one probe
+// and one compare of the key against the front of the remaining path: the
+// segment's end need not be found first. (Map hashing used to dominate
+// routing time.) A literal empty segment, the end of a pattern such as
+// /greet/<str:name>/, has a field of its own.
 type node struct {
 	lits  []literalSlot // len is zero or a power of two; a nil child is an empty slot
 	nlits int
+	empty *node // the "" literal child
 
 	paramTypes []paramType // the typed children present, most specific first
 	paramNodes []*node
@@ -168,31 +171,51 @@ type literalSlot struct {
 	child *node
 }
 
-func segHash(s string) uint {
-	if s == "" {
-		return 0
+// litHash hashes the first two bytes of s, reading the end of s as '/', so
+// that a key and any path that begins with that key as a whole segment
+// hash alike.
+func litHash(s string) uint {
+	b0, b1 := byte('/'), byte('/')
+	if len(s) > 0 {
+		b0 = s[0]
 	}
-	return uint(len(s))*131 + uint(s[0])*31 + uint(s[len(s)-1])
+	if len(s) > 1 {
+		b1 = s[1]
+	}
+	return uint(b0)*31 + uint(b1)
 }
 
-func (n *node) literal(seg string) *node {
+// literal finds the literal child whose key is the first segment of rest
+// (rest up to its first slash, or all of it). It returns the child and the
+// key's length, which is where that segment ends in rest.
+func (n *node) literal(rest string) (*node, int) {
+	if rest == "" || rest[0] == '/' {
+		return n.empty, 0
+	}
 	if len(n.lits) == 0 {
-		return nil
+		return nil, 0
 	}
 	mask := uint(len(n.lits) - 1)
-	for h := segHash(seg) & mask; ; h = (h + 1) & mask {
+	for h := litHash(rest) & mask; ; h = (h + 1) & mask {
 		s := &n.lits[h]
 		if s.child == nil {
-			return nil
+			return nil, 0
 		}
-		if s.key == seg {
-			return s.child
+		k := len(s.key)
+		if len(rest) >= k && rest[:k] == s.key && (len(rest) == k || rest[k] == '/') {
+			return s.child, k
 		}
 	}
 }
 
 func (n *node) addLiteral(seg string) *node {
-	if c := n.literal(seg); c != nil {
+	if seg == "" {
+		if n.empty == nil {
+			n.empty = new(node)
+		}
+		return n.empty
+	}
+	if c, _ := n.literal(seg); c != nil {
 		return c
 	}
 	old := n.lits
@@ -214,7 +237,7 @@ func (n *node) addLiteral(seg string) *node {
 
 func (n *node) putLiteral(s literalSlot) {
 	mask := uint(len(n.lits) - 1)
-	h := segHash(s.key) & mask
+	h := litHash(s.key) & mask
 	for n.lits[h].child != nil {
 		h = (h + 1) & mask
 	}
@@ -396,9 +419,16 @@ func (rt *router) find(method, path string, ps *Params) *route {
 	mark := len(ps.values)
 	n, rest := &rt.root, path[1:]
 	for {
-		seg, tail, more := cutSegment(rest)
-		c := n.literal(seg)
-		if c == nil {
+		var seg, tail string
+		var more bool
+		c, k := n.literal(rest)
+		if c != nil {
+			// The key matched rest up to a slash or the end; no scan needed.
+			if more = k < len(rest); more {
+				tail = rest[k+1:]
+			}
+		} else {
+			seg, tail, more = cutSegment(rest)
 			for i, pn := range n.paramNodes {
 				if n.paramTypes[i].matchesSegment(seg) {
 					c = pn
@@ -445,7 +475,7 @@ type match struct {
 // backtracking when a branch fails.
 func (n *node) find(rest string, m *match) *route {
 	seg, tail, more := cutSegment(rest)
-	if c := n.literal(seg); c != nil {
+	if c, _ := n.literal(seg); c != nil {
 		if r := c.next(tail, more, m); r != nil {
 			return r
 		}
