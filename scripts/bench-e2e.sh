@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end load test: serves each contestant's "GET /" on 127.0.0.1 in the
-# same http.Server and drives it with wrk, ROUNDS times in rotating order,
-# then prints a Markdown table of median req/s and p99 latency with the
-# ratio to the bare handler. Installs Debian's wrk when it is missing.
+# same http.Server and drives it with wrk. Each round runs every contestant
+# back to back with the bare handler (which of the two goes first
+# alternates), so each ratio compares two runs seconds apart: a shared
+# machine's speed drifts by more than the differences measured. Prints a
+# Markdown table of median req/s and p99 latency and the median of the
+# paired ratios. Installs Debian's wrk when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-4s}
+ROUNDS=${ROUNDS:-5}
 CONNS=${CONNS:-32}
 read -r -a contestants <<<"${CONTESTANTS:-bare itty httprouter gin echo chi gorillamux servemux}"
 
@@ -54,21 +57,35 @@ for round in $(seq "$ROUNDS"); do
 	n=${#contestants[@]}
 	for i in $(seq 0 $((n - 1))); do
 		name=${contestants[$(((i + round) % n))]}
-		echo "$name $(run_one "$name")" >>"$tmp/results"
-		echo "bench-e2e: round $round $name done" >&2
+		[ "$name" = bare ] && continue
+		if [ $(((round + i) % 2)) = 0 ]; then
+			b=$(run_one bare) c=$(run_one "$name")
+		else
+			c=$(run_one "$name") b=$(run_one bare)
+		fi
+		echo "$name $c $b" >>"$tmp/results"
+		echo "bench-e2e: round $round $name: $c (bare $b)" >&2
 	done
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-bare_rps=$(awk '$1=="bare" {print $2}' "$tmp/results" | median)
-bare_p99=$(awk '$1=="bare" {print $3}' "$tmp/results" | median)
-echo "### End to end: GET / over loopback (wrk -c$CONNS, $DURATION × $ROUNDS rounds, server GOMAXPROCS=1${pin_server:+, server and wrk pinned to separate CPUs}; medians)"
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# results: name rps p99 bare_rps bare_p99
+bare_rps=$(awk '{print $4}' "$tmp/results" | median)
+bare_p99=$(awk '{print $5}' "$tmp/results" | median)
+echo "### End to end: GET / over loopback (wrk -c$CONNS, $DURATION runs, $ROUNDS rounds, server GOMAXPROCS=1${pin_server:+, server and wrk pinned to separate CPUs})"
 echo
-echo "| Contestant | req/s | ÷ bare | p99 latency | ÷ bare |"
+echo "Each contestant ran back to back with the bare handler in every round; the ratios are the"
+echo "medians of those paired ratios, the req/s and p99 columns medians of the runs themselves."
+echo
+echo "| Contestant | req/s | ÷ bare (paired) | p99 latency | ÷ bare (paired) |"
 echo "|---|---:|---:|---:|---:|"
+printf '| bare | %.0f | 100.0%% | %.0f µs | 1.00× |\n' "$bare_rps" "$bare_p99"
 for name in "${contestants[@]}"; do
+	[ "$name" = bare ] && continue
 	rps=$(awk -v n="$name" '$1==n {print $2}' "$tmp/results" | median)
 	p99=$(awk -v n="$name" '$1==n {print $3}' "$tmp/results" | median)
-	awk -v n="$name" -v r="$rps" -v p="$p99" -v br="$bare_rps" -v bp="$bare_p99" \
-		'BEGIN {printf "| %s | %.0f | %.1f%% | %.0f µs | %.2f× |\n", n, r, 100*r/br, p, p/bp}'
+	rr=$(awk -v n="$name" '$1==n {print $2/$4}' "$tmp/results" | median)
+	pr=$(awk -v n="$name" '$1==n {print $3/$5}' "$tmp/results" | median)
+	awk -v n="$name" -v r="$rps" -v p="$p99" -v rr="$rr" -v pr="$pr" \
+		'BEGIN {printf "| %s | %.0f | %.1f%% | %.0f µs | %.2f× |\n", n, r, 100*rr, p, pr}'
 done
