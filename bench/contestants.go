@@ -146,8 +146,22 @@ func buildServeMux(routes []Route) http.Handler {
 	return m
 }
 
-// buildBare writes the same bytes without looking at the path: the floor.
+// buildBare writes the same bytes as itty's handler, Content-Type included,
+// without looking at the path: the floor.
 func buildBare([]Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = htmlType
+		w.Write(bodyBytes)
+	})
+}
+
+// htmlType is the Content-Type itty's Render sends.
+var htmlType = []string{"text/html; charset=utf-8"}
+
+// BareNoHeader writes only the body and leaves the Content-Type to
+// net/http's sniffing (text/plain for "ok"). It is not a contestant: the
+// end-to-end test serves it to show what setting one header costs.
+func BareNoHeader() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bodyBytes)
 	})

@@ -2,6 +2,9 @@ package bench
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"strings"
 	"testing"
 )
 
@@ -94,3 +97,32 @@ func BenchmarkGitHubParam(b *testing.B) {
 func BenchmarkGitHubAll(b *testing.B) { benchOne(b, "github", all) }
 func BenchmarkParseAll(b *testing.B)  { benchOne(b, "parse", all) }
 func BenchmarkStaticAll(b *testing.B) { benchOne(b, "static", all) }
+
+// TestBareWritesIttysBytes holds the floor to its definition: over a real
+// server, the bare handler's response is byte for byte itty's, apart from
+// the Date header.
+func TestBareWritesIttysBytes(t *testing.T) {
+	dump := func(h http.Handler) string {
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		resp, err := http.Get(srv.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		resp.Header.Del("Date")
+		b, err := httputil.DumpResponse(resp, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	route := []Route{{"GET", "/"}}
+	itty, bare := dump(buildItty(route)), dump(buildBare(route))
+	if itty != bare {
+		t.Fatalf("bare writes\n%s\nitty writes\n%s", bare, itty)
+	}
+	if !strings.Contains(itty, "Content-Type: text/html; charset=utf-8") {
+		t.Fatalf("unexpected response:\n%s", itty)
+	}
+}

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # End-to-end load test: serves each contestant's "GET /" on 127.0.0.1 in the
-# same http.Server and drives it with wrk. Each round runs every contestant
-# back to back with the bare handler (which of the two goes first
-# alternates), so each ratio compares two runs seconds apart: a shared
-# machine's speed drifts by more than the differences measured. Prints a
-# Markdown table of median req/s and p99 latency and the median of the
-# paired ratios. Installs Debian's wrk when it is missing.
+# same http.Server and drives it with wrk, comparing it with the bare
+# handler. A shared machine's speed drifts by more than the differences
+# measured, so each contestant's server and a bare server run side by side
+# and wrk drives them in turn, in short slices (ABBA order), and each ratio
+# is the median of the ratios of adjacent slices. Prints a Markdown table of
+# median req/s and p99 latency and those paired ratios. Installs Debian's
+# wrk when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-4s}
-ROUNDS=${ROUNDS:-5}
+SLICE=${SLICE:-1s}
+SLICES=${SLICES:-10}
 CONNS=${CONNS:-32}
-read -r -a contestants <<<"${CONTESTANTS:-bare itty httprouter gin echo chi gorillamux servemux}"
+read -r -a contestants <<<"${CONTESTANTS:-itty httprouter gin echo chi gorillamux servemux bare-noheader}"
 
 if ! command -v wrk >/dev/null; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -33,49 +34,58 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; jobs -p | xargs -r kill 2>/dev/null || true' EXIT
 (cd bench && go build -o "$tmp/e2eserver" ./cmd/e2eserver)
 
-run_one() { # contestant -> "rps p99_us"
-	local name=$1 log="$tmp/$1.log" pid url
+start() { # contestant -> sets url_<contestant>; the server's pid is in $tmp/<contestant>.pid
+	local name=$1 log="$tmp/$1.log" url=
 	GOMAXPROCS=1 $pin_server "$tmp/e2eserver" -router "$name" 2>"$log" &
-	pid=$!
+	echo $! >"$tmp/$name.pid"
 	for _ in $(seq 100); do
 		url=$(grep -o 'http://[^ ]*' "$log" 2>/dev/null || true)
 		[ -n "$url" ] && break
 		sleep 0.05
 	done
+	[ -n "$url" ] || { echo "bench-e2e: $name did not start" >&2; cat "$log" >&2; exit 1; }
+	printf -v "url_${name//-/_}" %s "$url"
 	$pin_client wrk -t1 -c"$CONNS" -d1s "$url" >/dev/null # warm up
-	local out
-	out=$($pin_client wrk -t1 -c"$CONNS" -d"$DURATION" --latency "$url")
-	kill "$pid"; wait "$pid" 2>/dev/null || true
-	local rps p99
+}
+
+stop() { kill "$(cat "$tmp/$1.pid")" 2>/dev/null || true; wait "$(cat "$tmp/$1.pid")" 2>/dev/null || true; }
+
+drive() { # url -> "rps p99_us"
+	local out rps p99
+	out=$($pin_client wrk -t1 -c"$CONNS" -d"$SLICE" --latency "$1")
 	rps=$(awk '/Requests\/sec:/ {print $2}' <<<"$out")
 	p99=$(awk '$1=="99%" {v=$2; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v); if (u=="ms") v*=1000; else if (u=="s") v*=1000000; print v}' <<<"$out")
 	echo "$rps $p99"
 }
 
-for round in $(seq "$ROUNDS"); do
-	# rotate the order each round so no contestant always runs first
-	n=${#contestants[@]}
-	for i in $(seq 0 $((n - 1))); do
-		name=${contestants[$(((i + round) % n))]}
-		[ "$name" = bare ] && continue
-		if [ $(((round + i) % 2)) = 0 ]; then
-			b=$(run_one bare) c=$(run_one "$name")
+: >"$tmp/results"
+for name in "${contestants[@]}"; do
+	[ "$name" = bare ] && continue
+	start bare
+	start "$name"
+	url_c=url_${name//-/_}
+	for i in $(seq "$SLICES"); do
+		if [ $((i % 4)) = 1 ] || [ $((i % 4)) = 0 ]; then # ABBA: bare, c, c, bare, ...
+			b=$(drive "$url_bare") c=$(drive "${!url_c}")
 		else
-			c=$(run_one "$name") b=$(run_one bare)
+			c=$(drive "${!url_c}") b=$(drive "$url_bare")
 		fi
 		echo "$name $c $b" >>"$tmp/results"
-		echo "bench-e2e: round $round $name: $c (bare $b)" >&2
+		echo "bench-e2e: $name $c (bare $b)" >&2
 	done
+	stop "$name"
+	stop bare
+	echo "bench-e2e: $name done" >&2
 done
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# results: name rps p99 bare_rps bare_p99
+# results: name rps p99 bare_rps bare_p99, one line per pair of adjacent slices
 bare_rps=$(awk '{print $4}' "$tmp/results" | median)
 bare_p99=$(awk '{print $5}' "$tmp/results" | median)
-echo "### End to end: GET / over loopback (wrk -c$CONNS, $DURATION runs, $ROUNDS rounds, server GOMAXPROCS=1${pin_server:+, server and wrk pinned to separate CPUs})"
+echo "### End to end: GET / over loopback (wrk -c$CONNS, $SLICES slices of $SLICE per contestant and as many of bare, server GOMAXPROCS=1${pin_server:+, servers and wrk pinned to separate CPUs})"
 echo
-echo "Each contestant ran back to back with the bare handler in every round; the ratios are the"
-echo "medians of those paired ratios, the req/s and p99 columns medians of the runs themselves."
+echo "Each contestant's server ran beside a bare one and wrk drove them in turn; the ratios are the"
+echo "medians of the ratios of adjacent slices, the req/s and p99 columns medians of the slices."
 echo
 echo "| Contestant | req/s | ÷ bare (paired) | p99 latency | ÷ bare (paired) |"
 echo "|---|---:|---:|---:|---:|"

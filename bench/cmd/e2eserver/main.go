@@ -18,7 +18,7 @@ import (
 )
 
 func main() {
-	name := flag.String("router", "itty", "contestant to serve")
+	name := flag.String("router", "itty", "contestant to serve, or bare-noheader")
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
 	profile := flag.String("cpuprofile", "", "write a CPU profile here until SIGINT/SIGTERM")
 	flag.Parse()
@@ -38,6 +38,9 @@ func main() {
 		}()
 	}
 	var h http.Handler
+	if *name == "bare-noheader" {
+		h = bench.BareNoHeader()
+	}
 	for _, c := range bench.Contestants {
 		if c.Name == *name {
 			h = c.Build([]bench.Route{{Method: "GET", Path: "/"}})
