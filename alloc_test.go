@@ -57,6 +57,28 @@ func TestZeroAllocRouting(t *testing.T) {
 	}
 }
 
+// TestManyParamsAllocateOnce: a route with more parameters than the
+// Request's fixed buffer holds grows it once; the pooled Request keeps the
+// larger buffer, so later requests allocate nothing.
+func TestManyParamsAllocateOnce(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage instrumentation allocates")
+	}
+	app := New()
+	app.Get("/<str:a>/<str:b>/<str:c>/<str:d>/<str:e>/<str:f>/<str:g>/<str:h>", func(req *Request) *Response {
+		return app.Render(req, req.Params.Get("h"))
+	})
+	r := httptest.NewRequest("GET", "/1/2/3/4/5/6/7/8", nil)
+	w := &nopWriter{h: http.Header{}}
+	app.ServeHTTP(w, r) // grows the buffer of the pooled Request
+	if n := testing.AllocsPerRun(100, func() {
+		clear(w.h)
+		app.ServeHTTP(w, r)
+	}); n != 0 {
+		t.Errorf("%v allocs per request with 8 parameters, want 0", n)
+	}
+}
+
 func BenchmarkServeHTTP(b *testing.B) {
 	app := allocApp()
 	for _, tc := range allocCases {

@@ -176,7 +176,7 @@ func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	}
 	req.writing = true
 	if resp.Headers == nil && len(resp.cookies) == 0 && resp.BodyReader == nil && resp.BodyBytes == nil &&
-		(resp.StatusCode == http.StatusOK || resp.StatusCode == 0) {
+		(resp.StatusCode == 0 || resp.StatusCode == http.StatusOK) {
 		// The common case, a rendered string: one header, implicit 200.
 		w.Header()["Content-Type"] = contentTypeHeader(resp.ContentType)
 		io.WriteString(w, resp.Body)

@@ -48,57 +48,47 @@ type Request struct {
 	resp     Response // handed out once by the App's shortcuts
 	respUsed bool
 	writing  bool // the response has started going out
-	dirty    bool // something beyond routing was used: clear must do more
 }
 
 func (req *Request) init(a *App, r *http.Request) {
 	req.app, req.Raw = a, r
 	req.Method, req.Path, req.Headers = r.Method, r.URL.Path, r.Header
 	req.COOKIES.header = r.Header
-	req.Params.values = req.Params.buf[:0]
+	req.Params.reset()
 	req.Body = http.NoBody
 	if r.Body != nil && r.Body != http.NoBody {
 		req.body = bodyReader{rc: r.Body, left: a.maxBody(), limit: a.maxBody()}
 		req.Body = &req.body
 		r.Body = &req.body
-		req.dirty = true
 	}
 }
 
-// clear readies the Request for the pool. Only a request that used more
-// than routing (query, form, cookies, values, a body, a second response)
-// has more to reset than the pointers that would keep it alive.
+// clear readies the Request for the pool. A request that used nothing
+// beyond routing has only the pointers that would keep it alive to drop;
+// the parts filled on first use are reset only when they were used.
 func (req *Request) clear() {
-	if req.dirty {
-		req.clearUsed()
-	}
-	if req.COOKIES.parsed {
-		req.COOKIES.reset(nil)
-	}
-	if req.respUsed {
-		req.resp.reset()
-		req.respUsed = false
-	}
-	req.writing = false
-	req.Params.names = nil
-	req.Raw, req.Headers, req.COOKIES.header = nil, nil, nil // don't keep the last request alive
-}
-
-// clearUsed resets the parts of the Request that are filled on first use
-// (cookies apart: clear checks those itself).
-func (req *Request) clearUsed() {
-	req.dirty = false
 	if req.GET.loaded {
 		req.GET = Values{req: req}
 	}
 	if req.POST.loaded {
 		req.POST = Values{req: req, form: true}
 	}
+	if req.COOKIES.parsed {
+		req.COOKIES.reset(nil)
+	}
 	if len(req.values) > 0 {
 		clear(req.values)
 		req.values = req.values[:0]
 	}
-	req.body = bodyReader{}
+	if req.body.rc != nil {
+		req.body = bodyReader{}
+	}
+	if req.respUsed {
+		req.resp.reset()
+		req.respUsed = false
+	}
+	req.writing = false
+	req.Raw, req.Headers, req.COOKIES.header = nil, nil, nil // don't keep the last request alive
 }
 
 // newResponse returns the Request's own Response the first time it is
@@ -129,7 +119,6 @@ func (req *Request) SetValue(key, value any) {
 		}
 	}
 	req.values = append(req.values, keyValue{key, value})
-	req.dirty = true
 }
 
 // Value returns the value SetValue attached under key, or nil.

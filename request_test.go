@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -170,5 +171,37 @@ func TestParamsAccessors(t *testing.T) {
 	c := ittytest.NewClient(t, app)
 	if got := c.Get("/12/2.5/x").Body; got != `12 2.5 0 3 "" false` {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// TestPooledRequestStartsClean: a Request goes back to the pool after each
+// response, so whatever one request filled in (query, form, cookies,
+// values, body) must be gone when the next one arrives on the same App.
+func TestPooledRequestStartsClean(t *testing.T) {
+	type key struct{}
+	app := New()
+	app.CrossOrigin = nil
+	app.Post("/fill", func(req *Request) *Response {
+		req.GET.Get("q")
+		req.POST.Get("f")
+		req.COOKIES.Get("c")
+		req.SetValue(key{}, "v")
+		return app.Render(req, "filled")
+	})
+	app.Get("/look", func(req *Request) *Response {
+		b, _ := io.ReadAll(req.Body)
+		return app.Render(req, fmt.Sprintf("q=%q f=%q c=%q v=%v body=%q",
+			req.GET.Get("q"), req.POST.Get("f"), req.COOKIES.Get("c"), req.Value(key{}), b))
+	})
+	for range 3 {
+		fill := httptest.NewRequest("POST", "/fill?q=1", strings.NewReader("f=2"))
+		fill.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		fill.Header.Set("Cookie", "c=3")
+		app.ServeHTTP(httptest.NewRecorder(), fill)
+		w := httptest.NewRecorder()
+		app.ServeHTTP(w, httptest.NewRequest("GET", "/look", nil))
+		if got, want := w.Body.String(), `q="" f="" c="" v=<nil> body=""`; got != want {
+			t.Fatalf("next request saw %s, want %s", got, want)
+		}
 	}
 }

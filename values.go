@@ -26,7 +26,6 @@ func (v *Values) load() {
 		return
 	}
 	v.loaded = true
-	v.req.dirty = true
 	if v.form {
 		v.m, v.err = v.req.parseForm()
 		return
