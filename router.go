@@ -201,8 +201,7 @@ func (n *node) literal(rest string) (*node, int) {
 		if s.child == nil {
 			return nil, 0
 		}
-		k := len(s.key)
-		if len(rest) >= k && rest[:k] == s.key && (len(rest) == k || rest[k] == '/') {
+		if k := len(s.key); hasSegmentPrefix(rest, s.key) {
 			return s.child, k
 		}
 	}
@@ -531,4 +530,23 @@ func (rt *router) allowed(path string) []string {
 		allow = append(allow, http.MethodOptions)
 	}
 	return allow
+}
+
+// hasSegmentPrefix reports whether rest begins with the whole segment key:
+// key followed by a slash or the end. A byte loop beats a call to the
+// runtime's memequal on keys as short as path segments.
+func hasSegmentPrefix(rest, key string) bool {
+	if len(rest) < len(key) {
+		return false
+	}
+	if len(rest) > len(key) && rest[len(key)] != '/' {
+		return false
+	}
+	head := rest[:len(key)]
+	for i := 0; i < len(key); i++ {
+		if head[i] != key[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -182,3 +182,25 @@ func TestGreedyWalkAgreesWithSearch(t *testing.T) {
 	}
 	t.Logf("%d of 15000 lookups matched", matched)
 }
+
+func TestHasSegmentPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		rest, key string
+		want      bool
+	}{
+		{"repos/x", "repos", true},
+		{"repos", "repos", true},
+		{"repos/", "repos", true},
+		{"reposx/y", "repos", false},
+		{"repo", "repos", false},
+		{"rePos/x", "repos", false},
+		{"", "", true},
+		{"/x", "", true},
+		{"x", "", false},
+		{"café/x", "café", true},
+	} {
+		if got := hasSegmentPrefix(tc.rest, tc.key); got != tc.want {
+			t.Errorf("hasSegmentPrefix(%q, %q) = %v, want %v", tc.rest, tc.key, got, tc.want)
+		}
+	}
+}
