@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: every Go benchmark (routers, cookies, signed cookies,
-# sessions) COUNT times, then the end-to-end wrk test; writes the Markdown
+# sessions) in COUNT rounds, then the end-to-end wrk test; writes the Markdown
 # tables to bench/results/latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,11 +8,15 @@ COUNT=${COUNT:-5}
 BENCHTIME=${BENCHTIME:-1s}
 mkdir -p bench/results
 raw=bench/results/go-bench.txt
-{
-	(cd bench && go test -run '^$' -bench . -benchtime "$BENCHTIME" -count "$COUNT" .)
-	go test -run '^$' -bench 'Cookie|SignedCookie' -benchtime "$BENCHTIME" -count "$COUNT" .
-	go test -run '^$' -bench 'SessionRequest' -benchtime "$BENCHTIME" -count "$COUNT" ./sessions/
-} | tee "$raw"
+# COUNT rounds, each running every benchmark once: the contestants of one
+# benchmark run back to back, so a drift in the machine's speed between
+# rounds moves the ratios within a round little (benchtable pairs them).
+for round in $(seq "$COUNT"); do
+	echo "# round $round of $COUNT" >&2
+	(cd bench && go test -run '^$' -bench . -benchtime "$BENCHTIME" -count 1 .)
+	go test -run '^$' -bench 'Cookie|SignedCookie' -benchtime "$BENCHTIME" -count 1 .
+	go test -run '^$' -bench 'SessionRequest' -benchtime "$BENCHTIME" -count 1 ./sessions/
+done | tee "$raw"
 out=bench/results/latest.md
 {
 	echo "## Run of $(date -u +%Y-%m-%d) on $(go env GOOS)/$(go env GOARCH), $(go version | awk '{print $3}')"

@@ -1,11 +1,15 @@
-// Command benchtable turns `go test -bench` output (several -count runs)
-// into Markdown tables of medians: routers side by side, and each feature
-// benchmark with its ratio to the row it is compared with.
+// Command benchtable turns `go test -bench` output (several rounds of every
+// benchmark) into Markdown tables of medians: routers side by side, and each
+// feature benchmark on its own row. The n-th line of a benchmark belongs to
+// round n; the routing ratio is the median over rounds of the ratio within
+// each round, so that a machine whose speed drifts between rounds moves the
+// ratio less than it moves the times.
 package main
 
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -31,9 +35,47 @@ var routerBenches = []string{"Static1", "Param1", "GitHubStatic", "GitHubParam",
 var contestants = []string{"itty", "httprouter", "gin", "echo", "chi", "gorillamux", "servemux", "bare"}
 
 func main() {
+	samples, order := parse(os.Stdin)
+	fmt.Println("### Routing (ns/op, allocs/op; median of runs)")
+	fmt.Println()
+	fmt.Println("| Benchmark | " + strings.Join(contestants, " | ") + " | itty ÷ fastest of httprouter/gin/echo (median of per-round ratios) |")
+	fmt.Println("|---" + strings.Repeat("|---:", len(contestants)+1) + "|")
+	for _, b := range routerBenches {
+		row := []string{b}
+		for _, c := range contestants {
+			s := samples[b+"/"+c]
+			if s == nil {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%s (%g)", fmtNs(median(s.ns)), median(s.allocs)))
+		}
+		ratio := "–"
+		if r, ok := pairedRatio(samples, b); ok {
+			ratio = fmt.Sprintf("%.2f×", r)
+		}
+		fmt.Println("| " + strings.Join(append(row, ratio), " | ") + " |")
+	}
+	fmt.Println()
+	fmt.Println("### Cookies, signed cookies and sessions (median ns/op, allocs/op)")
+	fmt.Println()
+	fmt.Println("| Benchmark | ns/op | allocs/op |")
+	fmt.Println("|---|---:|---:|")
+	for _, name := range order {
+		if isRouter(name) {
+			continue
+		}
+		s := samples[name]
+		fmt.Printf("| %s | %s | %g |\n", name, fmtNs(median(s.ns)), median(s.allocs))
+	}
+}
+
+// parse reads benchmark lines: the samples of each benchmark, in the order
+// of its lines (one per round), and the benchmarks in the order first seen.
+func parse(r io.Reader) (map[string]*sample, []string) {
 	samples := map[string]*sample{}
 	var order []string
-	sc := bufio.NewScanner(os.Stdin)
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		m := line.FindStringSubmatch(sc.Text())
 		if m == nil {
@@ -52,43 +94,29 @@ func main() {
 			s.allocs = append(s.allocs, a)
 		}
 	}
-	fmt.Println("### Routing (ns/op, allocs/op; median of runs)")
-	fmt.Println()
-	fmt.Println("| Benchmark | " + strings.Join(contestants, " | ") + " | itty ÷ fastest of httprouter/gin/echo |")
-	fmt.Println("|---" + strings.Repeat("|---:", len(contestants)+1) + "|")
-	for _, b := range routerBenches {
-		row := []string{b}
+	return samples, order
+}
+
+// pairedRatio is, for routing benchmark b, the median over rounds of itty's
+// time divided by the fastest of httprouter, gin and echo in the same round.
+func pairedRatio(samples map[string]*sample, b string) (float64, bool) {
+	itty := samples[b+"/itty"]
+	if itty == nil {
+		return 0, false
+	}
+	var ratios []float64
+	for i, ns := range itty.ns {
 		fastest := 0.0
-		for _, c := range contestants {
-			s := samples[b+"/"+c]
-			if s == nil {
-				row = append(row, "–")
-				continue
-			}
-			ns := median(s.ns)
-			row = append(row, fmt.Sprintf("%s (%g)", fmtNs(ns), median(s.allocs)))
-			if (c == "httprouter" || c == "gin" || c == "echo") && (fastest == 0 || ns < fastest) {
-				fastest = ns
+		for _, c := range []string{"httprouter", "gin", "echo"} {
+			if s := samples[b+"/"+c]; s != nil && i < len(s.ns) && (fastest == 0 || s.ns[i] < fastest) {
+				fastest = s.ns[i]
 			}
 		}
-		ratio := "–"
-		if s := samples[b+"/itty"]; s != nil && fastest > 0 {
-			ratio = fmt.Sprintf("%.2f×", median(s.ns)/fastest)
+		if fastest > 0 {
+			ratios = append(ratios, ns/fastest)
 		}
-		fmt.Println("| " + strings.Join(append(row, ratio), " | ") + " |")
 	}
-	fmt.Println()
-	fmt.Println("### Cookies, signed cookies and sessions (median ns/op, allocs/op)")
-	fmt.Println()
-	fmt.Println("| Benchmark | ns/op | allocs/op |")
-	fmt.Println("|---|---:|---:|")
-	for _, name := range order {
-		if isRouter(name) {
-			continue
-		}
-		s := samples[name]
-		fmt.Printf("| %s | %s | %g |\n", name, fmtNs(median(s.ns)), median(s.allocs))
-	}
+	return median(ratios), len(ratios) > 0
 }
 
 func isRouter(name string) bool {
