@@ -36,7 +36,7 @@ var contestants = []string{"itty", "httprouter", "gin", "echo", "chi", "gorillam
 
 func main() {
 	samples, order := parse(os.Stdin)
-	fmt.Println("### Routing (ns/op, allocs/op; median of runs)")
+	fmt.Println("### Routing (ns/op, allocs/op; median of rounds)")
 	fmt.Println()
 	fmt.Println("| Benchmark | " + strings.Join(contestants, " | ") + " | itty ÷ fastest of httprouter/gin/echo (median of per-round ratios) |")
 	fmt.Println("|---" + strings.Repeat("|---:", len(contestants)+1) + "|")
@@ -57,7 +57,7 @@ func main() {
 		fmt.Println("| " + strings.Join(append(row, ratio), " | ") + " |")
 	}
 	fmt.Println()
-	fmt.Println("### Cookies, signed cookies and sessions (median ns/op, allocs/op)")
+	fmt.Println("### Cookies, signed cookies and sessions (median of rounds: ns/op, allocs/op)")
 	fmt.Println()
 	fmt.Println("| Benchmark | ns/op | allocs/op |")
 	fmt.Println("|---|---:|---:|")
