@@ -153,8 +153,7 @@ func methodIndex(m string) int {
 // /greet/<str:name>/, has a field of its own.
 type node struct {
 	lits  []literalSlot // len is zero or a power of two; a nil child is an empty slot
-	nlits int
-	empty *node // the "" literal child
+	empty *node         // the "" literal child
 
 	paramTypes []paramType // the typed children present, most specific first
 	paramNodes []*node
@@ -217,17 +216,20 @@ func (n *node) addLiteral(seg string) *node {
 	if c, _ := n.literal(seg); c != nil {
 		return c
 	}
-	old := n.lits
+	// Rebuild the table at most half full, counting the new key.
+	var kept []literalSlot
+	for _, s := range n.lits {
+		if s.child != nil {
+			kept = append(kept, s)
+		}
+	}
 	size := 4
-	for size < 2*(n.nlits+1) {
+	for size < 2*(len(kept)+1) {
 		size *= 2
 	}
 	n.lits = make([]literalSlot, size)
-	n.nlits = 0
-	for _, s := range old {
-		if s.child != nil {
-			n.putLiteral(s)
-		}
+	for _, s := range kept {
+		n.putLiteral(s)
 	}
 	c := new(node)
 	n.putLiteral(literalSlot{seg, c})
@@ -241,7 +243,6 @@ func (n *node) putLiteral(s literalSlot) {
 		h = (h + 1) & mask
 	}
 	n.lits[h] = s
-	n.nlits++
 }
 
 func (n *node) addParam(t paramType) *node {

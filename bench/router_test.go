@@ -126,3 +126,23 @@ func TestBareWritesIttysBytes(t *testing.T) {
 		t.Fatalf("unexpected response:\n%s", itty)
 	}
 }
+
+// TestBareNoHeaderLeavesTypeToSniffing: the end-to-end row that prices one
+// header must set none itself; net/http then sniffs "ok" as text/plain.
+func TestBareNoHeaderLeavesTypeToSniffing(t *testing.T) {
+	w := NewResponseWriter()
+	BareNoHeader().ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if len(w.h) != 0 {
+		t.Fatalf("bare-noheader set headers %v, want none", w.h)
+	}
+	srv := httptest.NewServer(BareNoHeader())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Content-Type"); got != "text/plain; charset=utf-8" {
+		t.Fatalf("Content-Type %q, want net/http's sniffed text/plain", got)
+	}
+}
