@@ -11,16 +11,17 @@ import (
 )
 
 // CookieStore keeps the whole session in the session cookie, encrypted and
-// signed: no server state, nothing to share between machines.
+// signed: no server state, nothing to share between machines. Use it with
+// NewCookieManager.
 //
 // The price: the server cannot end a session early. Destroy deletes the
 // cookie from the browser, but a copy of the cookie taken before stays
 // valid until its idle or absolute deadline; DestroyUser and UserSessions
-// are not supported. Two concurrent requests that both change the session
-// each send a whole new cookie, and the browser keeps the one that arrives
-// last. And everything must fit in one cookie: a session larger than 4096
-// bytes encoded is an error (500, logged). Use a server-side store when
-// any of these matter.
+// return ErrNotSupported. Two concurrent requests that both change the
+// session each send a whole new cookie, and the browser keeps the one that
+// arrives last. And everything must fit in one cookie: a session larger
+// than 4096 bytes encoded is an error (500, logged). Use a server-side
+// store when any of these matter.
 type CookieStore struct {
 	codecs []securecookie.Codec
 }
@@ -72,43 +73,40 @@ func (cs *CookieStore) open(name, value string) (*Record, error) {
 	for _, c := range cs.codecs {
 		var rec Record
 		if c.Decode(name, value, &rec) == nil {
-			if rec.Expired(time.Now()) {
-				return nil, ErrNotFound
-			}
 			return &rec, nil
 		}
 	}
 	return nil, ErrNotFound
 }
 
-// The Store methods exist so a CookieStore can be passed to New; the
-// Manager keeps the session in the cookie instead of calling them.
-
-// Create implements Store; the cookie store keeps nothing on the server.
-func (cs *CookieStore) Create(context.Context, *Record) error { return ErrNotSupported }
-
-// Load implements Store; the cookie store keeps nothing on the server.
-func (cs *CookieStore) Load(context.Context, string) (*Record, error) { return nil, ErrNotFound }
-
-// Update implements Store; the cookie store keeps nothing on the server.
-func (cs *CookieStore) Update(context.Context, string, func(*Record) error) error {
-	return ErrNotSupported
+// cookieBackend keeps each session sealed in its own cookie.
+type cookieBackend struct {
+	m  *Manager
+	cs *CookieStore
 }
 
-// Delete implements Store; a cookie-store session cannot be revoked.
-func (cs *CookieStore) Delete(context.Context, string) error { return ErrNotSupported }
+func (b *cookieBackend) load(_ context.Context, value string) (*Record, error) {
+	return b.cs.open(b.m.opts.CookieName, value)
+}
 
-// ByUser implements Store; the cookie store cannot list sessions.
-func (cs *CookieStore) ByUser(context.Context, string) ([]string, error) {
+// save applies the request's changes to its own copy: the cookie sent with
+// the response is the session.
+func (b *cookieBackend) save(_ context.Context, s *Session, now time.Time) (bool, error) {
+	s.apply(s.rec, now)
+	return true, nil
+}
+
+// destroy has nothing to delete: the Manager clears the cookie.
+func (b *cookieBackend) destroy(context.Context, *Session) error { return nil }
+
+func (b *cookieBackend) cookieValue(rec *Record) (string, error) {
+	return b.cs.seal(b.m.opts.CookieName, rec)
+}
+
+func (b *cookieBackend) userSessions(context.Context, string) ([]Info, error) {
 	return nil, ErrNotSupported
 }
 
-// commitClient writes a cookie-store session back into its cookie when it
-// changed, was renewed, or its idle deadline should move.
-func (m *Manager) commitClient(s *Session, resp *itty.Response, now time.Time) error {
-	if !s.dirty() && !s.renewed && (s.isNew || now.Sub(s.rec.LastSeen) < m.opts.TouchInterval) {
-		return nil
-	}
-	s.apply(s.rec, now)
-	return m.setCookie(s, resp)
+func (b *cookieBackend) destroyUser(context.Context, string) (int, error) {
+	return 0, ErrNotSupported
 }

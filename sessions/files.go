@@ -117,7 +117,7 @@ func (s *FileStore) index(oldUser string, rec *Record) error {
 	if oldUser != "" && oldUser != rec.User {
 		os.Remove(filepath.Join(s.userDir(oldUser), rec.ID))
 	}
-	if rec.User == "" || rec.RenamedTo != "" {
+	if rec.User == "" {
 		return nil
 	}
 	dir := s.userDir(rec.User)
@@ -206,7 +206,7 @@ func (s *FileStore) remove(id string) error {
 	return nil
 }
 
-// ByUser implements Store.
+// ByUser implements UserIndex.
 func (s *FileStore) ByUser(_ context.Context, user string) ([]string, error) {
 	entries, err := os.ReadDir(s.userDir(user))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -218,7 +218,7 @@ func (s *FileStore) ByUser(_ context.Context, user string) ([]string, error) {
 	var ids []string
 	for _, e := range entries {
 		id := e.Name()
-		if rec, err := s.read(id); err == nil && rec.User == user && rec.RenamedTo == "" {
+		if rec, err := s.read(id); err == nil && rec.User == user {
 			ids = append(ids, id)
 		} else if errors.Is(err, ErrNotFound) || err == nil {
 			os.Remove(filepath.Join(s.userDir(user), id)) // stale entry

@@ -141,7 +141,7 @@ func TestCookieStoreSizeLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := sessions.New(app, store, sessions.Options{CookieName: "sid"})
+	mgr, err := sessions.NewCookieManager(app, store, sessions.Options{CookieName: "sid"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,13 +128,13 @@ func (s *MemoryStore) Delete(_ context.Context, id string) error {
 	return nil
 }
 
-// ByUser implements Store.
+// ByUser implements UserIndex.
 func (s *MemoryStore) ByUser(_ context.Context, user string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var ids []string
 	for id := range s.users[user] {
-		if r := s.live(id); r != nil && r.RenamedTo == "" {
+		if s.live(id) != nil {
 			ids = append(ids, id)
 		}
 	}

@@ -31,18 +31,31 @@ type Record struct {
 	Lifetime time.Duration `json:"lifetime"`
 	// Persistent is "remember me": the cookie outlives the browser session.
 	Persistent bool `json:"persistent,omitempty"`
-	// RenamedTo marks a tombstone left by Renew: requests that loaded the
-	// session before it was renewed commit their changes to the new id.
-	// A tombstone is never loaded as a session.
+	// A tombstone is a record that is not a session: the Manager never
+	// loads one as a session, and stores keep it until TombstoneUntil,
+	// longer than any request runs. RenamedTo marks the tombstone a renew
+	// leaves under the old id, naming the new one; its User is the new
+	// record's user, so that DestroyUser finds a renew in progress.
+	// Forward says whether requests that loaded the old id may still merge
+	// their changes into the new one (a routine renew), or are refused
+	// (a renew across a boundary: a change of user, or RenewBoundary).
+	// Ended marks an id reserved by a destroy, so that a renew still in
+	// flight cannot create it.
 	RenamedTo      string    `json:"renamed_to,omitempty"`
+	Forward        bool      `json:"forward,omitempty"`
+	Ended          bool      `json:"ended,omitempty"`
 	TombstoneUntil time.Time `json:"tombstone_until,omitzero"`
 }
+
+// IsTombstone reports whether the record is a tombstone rather than a
+// session.
+func (r *Record) IsTombstone() bool { return r.RenamedTo != "" || r.Ended }
 
 // ExpiresAt is when the record stops being valid: the earlier of the idle
 // deadline and the absolute deadline, or the end of a tombstone's life.
 // Stores delete records after it and may use it as a TTL.
 func (r *Record) ExpiresAt() time.Time {
-	if r.RenamedTo != "" {
+	if r.IsTombstone() {
 		return r.TombstoneUntil
 	}
 	idle := r.LastSeen.Add(r.Idle)

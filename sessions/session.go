@@ -1,8 +1,6 @@
 package sessions
 
 import (
-	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,18 +16,27 @@ import (
 type Session struct {
 	m   *Manager
 	req *itty.Request
-	rec *Record
+	rec *Record // as loaded, with this request's Renew, SetUser and RememberMe
 	err error
 
-	isNew      bool
-	sentCookie bool
-	cookieSet  bool
+	// What the request brought: the record's id, user and revision.
+	loadedID, loadedUser string
+	loadedRev            uint64
+
+	isNew      bool // the request brought no live session
+	sentCookie bool // the request sent a session cookie
 	destroyed  bool
-	renewed    bool
+	renewed    bool // rec.ID is a new id, stored at commit
+	boundary   bool // the renew is a boundary even for the same user
 
 	changes           map[string]json.RawMessage // nil value: deleted
-	userChanged       bool
 	persistentChanged bool
+}
+
+// loaded makes rec the session the request brought.
+func (s *Session) loaded(rec *Record) {
+	s.rec = rec
+	s.loadedID, s.loadedUser, s.loadedRev = rec.ID, rec.User, rec.Rev
 }
 
 // Err returns the store error met loading the session, if any. The request
@@ -141,10 +148,17 @@ func (s *Session) Flashes() []string {
 func (s *Session) User() string { return s.rec.User }
 
 // SetUser records who the session belongs to, for UserSessions and
-// DestroyUser. Call Renew when a user logs in.
+// DestroyUser. Setting a different user (a login, a logout to "", a switch
+// of account) is a boundary: it renews the session id as Renew does, the
+// CSRF token starts afresh, and requests that loaded the session before
+// cannot change it after. Setting the same user again changes nothing.
 func (s *Session) SetUser(user string) {
+	if user == s.rec.User {
+		return
+	}
 	s.rec.User = user
-	s.userChanged = true
+	s.Delete(csrfKey)
+	s.Renew()
 }
 
 // RememberMe chooses between a cookie that ends with the browser session
@@ -155,23 +169,83 @@ func (s *Session) RememberMe(remember bool) {
 		return
 	}
 	s.rec.Persistent = remember
-	s.rec.Lifetime = s.m.opts.Lifetime
-	if remember {
-		s.rec.Lifetime = s.m.opts.RememberLifetime
-	}
+	s.rec.Lifetime = s.m.lifetime(s.rec)
 	s.persistentChanged = true
+}
+
+// Renew gives the session a new id and keeps its data; the old id stops
+// working. Call it when a user logs in or gains privileges, so that an id
+// planted or seen before cannot ride along (session fixation). SetUser
+// renews by itself when the user changes.
+//
+// The new id is stored when the response is written. A renew that keeps
+// the user (a routine rotation) lets requests that loaded the old id still
+// merge their changes into the new one; a renew that changes the user is a
+// boundary, and those requests are refused with ErrSessionEnded (409).
+// Renew returns an error only if the session failed to load or was
+// destroyed by this request.
+func (s *Session) Renew() error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.destroyed {
+		return errors.New("sessions: Renew after Destroy")
+	}
+	if !s.renewed {
+		s.rec.ID = NewID()
+		s.renewed = true
+	}
+	return nil
+}
+
+// RenewBoundary is Renew for a change of privilege that keeps the user,
+// such as step-up authentication: requests that loaded the session before
+// it cannot change it after, as for a change of user.
+func (s *Session) RenewBoundary() error {
+	if err := s.Renew(); err != nil {
+		return err
+	}
+	s.boundary = true
+	return nil
+}
+
+// crossesBoundary reports whether this request's renew, if any, must cut
+// off the requests that loaded the session before it.
+func (s *Session) crossesBoundary() bool { return s.boundary || s.rec.User != s.loadedUser }
+
+// Destroy ends the session: the store's record is deleted at once and the
+// cookie removed. Requests of this session still in flight cannot bring it
+// back, and a renew of it in progress is ended too.
+func (s *Session) Destroy() error {
+	if s.err != nil {
+		return s.err
+	}
+	s.destroyed = true
+	if s.isNew {
+		return nil
+	}
+	if err := s.m.b.destroy(s.req.Context(), s); err != nil {
+		return fmt.Errorf("sessions: destroy: %w", err)
+	}
+	return nil
 }
 
 // dirty reports whether the request changed the session.
 func (s *Session) dirty() bool {
-	return len(s.changes) > 0 || s.userChanged || s.persistentChanged
+	return len(s.changes) > 0 || s.rec.User != s.loadedUser || s.persistentChanged
+}
+
+// needsSave reports whether commit has anything to store: a change, a
+// renew, or an idle deadline that should move.
+func (s *Session) needsSave(now time.Time) bool {
+	return s.dirty() || s.renewed || (!s.isNew && now.Sub(s.rec.LastSeen) >= s.m.opts.TouchInterval)
 }
 
 // conflict reports a key this request changed that another request
-// changed after this one loaded the session at revision base.
-func (s *Session) conflict(cur *Record, base uint64) (string, bool) {
+// changed after this one loaded the session.
+func (s *Session) conflict(cur *Record) (string, bool) {
 	for k, v := range s.changes {
-		if cur.KeyRev[k] > base {
+		if cur.KeyRev[k] > s.loadedRev {
 			if old, ok := cur.Values[k]; (ok && string(old) == string(v)) || (!ok && v == nil) {
 				continue // both made the same change
 			}
@@ -181,7 +255,8 @@ func (s *Session) conflict(cur *Record, base uint64) (string, bool) {
 	return "", false
 }
 
-// apply writes this request's changes onto cur, a newer copy of the record.
+// apply writes this request's changes onto cur, a newer copy of the
+// record, under the Manager's current timeouts.
 func (s *Session) apply(cur *Record, now time.Time) {
 	if len(s.changes) > 0 {
 		cur.Rev++
@@ -200,105 +275,12 @@ func (s *Session) apply(cur *Record, now time.Time) {
 			cur.KeyRev[k] = cur.Rev
 		}
 	}
-	if s.userChanged {
+	if s.rec.User != s.loadedUser {
 		cur.User = s.rec.User
 	}
 	if s.persistentChanged {
 		cur.Persistent, cur.Lifetime = s.rec.Persistent, s.rec.Lifetime
 	}
 	cur.LastSeen = now
-	s.rec.LastSeen = now
-	s.rec.Rev = cur.Rev
-}
-
-// Renew gives the session a new id and keeps its data; the old id stops
-// working at once. Call it when a user logs in (or gains privileges), so
-// an id planted or seen before cannot ride along (session fixation).
-func (s *Session) Renew() error {
-	if s.err != nil {
-		return s.err
-	}
-	if s.destroyed {
-		return errors.New("sessions: Renew after Destroy")
-	}
-	newID := NewID()
-	if s.isNew || s.m.client != nil {
-		s.rec.ID = newID
-		s.renewed = true
-		return nil
-	}
-	ctx := s.req.Context()
-	oldID := s.rec.ID
-	var current *Record
-	err := s.m.store.Update(ctx, oldID, func(cur *Record) error {
-		if cur.RenamedTo != "" {
-			return errRenamed
-		}
-		current = cur.Clone()
-		cur.RenamedTo = newID
-		cur.TombstoneUntil = time.Now().Add(tombstoneTTL)
-		cur.User = "" // the tombstone is no one's session
-		cur.Values, cur.KeyRev = nil, nil
-		return nil
-	})
-	if errors.Is(err, ErrNotFound) || errors.Is(err, errRenamed) {
-		// Gone or renewed meanwhile: start afresh with this request's view.
-		s.isNew = true
-		s.rec.ID = newID
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sessions: renew: %w", err)
-	}
-	current.ID = newID
-	if err := s.m.store.Create(context.WithoutCancel(ctx), current); err != nil {
-		return fmt.Errorf("sessions: renew: %w", err)
-	}
-	// Requests that loaded the old session keep merging into the new one,
-	// so changes made while the id changes are not lost.
-	s.rec.ID = newID
-	s.renewed = true
-	return nil
-}
-
-// Destroy ends the session: the store's record is deleted and the cookie
-// removed. Requests of this session still in flight cannot bring it back.
-func (s *Session) Destroy() error {
-	if s.err != nil {
-		return s.err
-	}
-	s.destroyed = true
-	if s.isNew || s.m.client != nil {
-		return nil
-	}
-	if err := s.m.store.Delete(s.req.Context(), s.rec.ID); err != nil {
-		return fmt.Errorf("sessions: destroy: %w", err)
-	}
-	return nil
-}
-
-const csrfKey = "_csrf"
-
-// CSRFToken returns the session's synchronizer token for HTML forms,
-// creating it (and so the session) on first use. Put it in forms with
-// CSRFField and check it with CheckCSRF.
-func (s *Session) CSRFToken() string {
-	if t := s.GetString(csrfKey); t != "" {
-		return t
-	}
-	t := NewID()
-	s.Set(csrfKey, t)
-	return t
-}
-
-// CheckCSRF reports whether the request carries the session's CSRF token,
-// in the form field CSRFFieldName or the X-CSRF-Token header. The
-// comparison takes constant time.
-func (s *Session) CheckCSRF() bool {
-	want := s.GetString(csrfKey)
-	got := s.req.Headers.Get("X-CSRF-Token")
-	if got == "" {
-		got = s.req.POST.Get(CSRFFieldName)
-	}
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	s.m.bound(cur)
 }

@@ -26,7 +26,7 @@ func newFiles(t *testing.T) sessions.Store {
 	return s
 }
 
-func newCookie(t *testing.T) sessions.Store {
+func newCookie(t *testing.T) *sessions.CookieStore {
 	s, err := sessions.NewCookieStore(itty.NewCookieKey())
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func TestManagerFiles(t *testing.T) {
 }
 
 func TestManagerCookie(t *testing.T) {
-	sessionstest.RunManager(t, sessionstest.Caps{FakeTime: true}, newCookie)
+	sessionstest.RunCookieManager(t, sessionstest.Caps{FakeTime: true}, newCookie)
 }
 
 // TestCookieDomainAndName: Options.Domain and Options.CookieName reach the

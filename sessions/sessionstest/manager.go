@@ -28,11 +28,33 @@ type Caps struct {
 	FakeTime bool
 }
 
-// countingStore counts writes, to prove reads cost none.
+// countingStore counts writes, to prove reads cost none, and lookups, to
+// prove a request's lookups are bounded; fail makes every call fail.
 type countingStore struct {
 	sessions.Store
 	writes atomic.Int64
+	loads  atomic.Int64
 	fail   atomic.Bool
+}
+
+// ByUser passes the user index through, if the store has one.
+func (c *countingStore) ByUser(ctx context.Context, user string) ([]string, error) {
+	if c.fail.Load() {
+		return nil, errStoreDown
+	}
+	ix, ok := c.Store.(sessions.UserIndex)
+	if !ok {
+		return nil, sessions.ErrNotSupported
+	}
+	return ix.ByUser(ctx, user)
+}
+
+// Namespace passes the Manager's namespace through, if the store takes one.
+func (c *countingStore) Namespace(name string) error {
+	if ns, ok := c.Store.(sessions.Namespacer); ok {
+		return ns.Namespace(name)
+	}
+	return nil
 }
 
 var errStoreDown = errors.New("store down (injected)")
@@ -49,6 +71,7 @@ func (c *countingStore) Load(ctx context.Context, id string) (*sessions.Record, 
 	if c.fail.Load() {
 		return nil, errStoreDown
 	}
+	c.loads.Add(1)
 	return c.Store.Load(ctx, id)
 }
 
@@ -81,20 +104,25 @@ func (h *harness) hold(name string) gate {
 	return g
 }
 
-func newHarness(t *testing.T, store sessions.Store, opts sessions.Options) *harness {
+// maker makes a harness with the suite's storage and the given options.
+type maker func(t *testing.T, opts sessions.Options) *harness
+
+// newHarness builds the test app on a Manager: New over store (wrapped to
+// count writes) or, if store is nil, NewCookieManager over cs.
+func newHarness(t *testing.T, store sessions.Store, cs *sessions.CookieStore, opts sessions.Options) *harness {
 	t.Helper()
-	h := &harness{app: itty.New(), store: &countingStore{Store: store}, gates: map[string]gate{}}
-	if _, ok := store.(*sessions.CookieStore); ok {
-		h.store = nil
-	}
-	var s sessions.Store = store
-	if h.store != nil {
-		s = h.store
-	}
+	h := &harness{app: itty.New(), gates: map[string]gate{}}
 	if opts.CookieName == "" {
 		opts.CookieName = "sid"
 	}
-	mgr, err := sessions.New(h.app, s, opts)
+	var mgr *sessions.Manager
+	var err error
+	if store != nil {
+		h.store = &countingStore{Store: store}
+		mgr, err = sessions.New(h.app, h.store, opts)
+	} else {
+		mgr, err = sessions.NewCookieManager(h.app, cs, opts)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,8 +236,24 @@ func whoami(t *testing.T, c *ittytest.Client) string {
 // newStore. Stores that keep state between calls of newStore must start
 // each one empty.
 func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.Store) {
+	caps.ServerSide = true
+	runManager(t, caps, func(t *testing.T, opts sessions.Options) *harness {
+		return newHarness(t, newStore(t), nil, opts)
+	})
+}
+
+// RunCookieManager runs the session behaviour tests that apply to a
+// NewCookieManager over cookie stores made by newStore.
+func RunCookieManager(t *testing.T, caps Caps, newStore func(t *testing.T) *sessions.CookieStore) {
+	caps.ServerSide = false
+	runManager(t, caps, func(t *testing.T, opts sessions.Options) *harness {
+		return newHarness(t, nil, newStore(t), opts)
+	})
+}
+
+func runManager(t *testing.T, caps Caps, mk maker) {
 	t.Run("AnonymousReadsCostNothing", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		r := c.Get("/whoami")
 		if r.Body != "stranger" || r.Header.Get("Set-Cookie") != "" {
@@ -220,7 +264,7 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		}
 	})
 	t.Run("LoginCookieAndHeaders", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		r := login(t, c, "ada", false)
 		ck := r.SetCookie("sid")
@@ -247,13 +291,13 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		if ck := login(t, c, "ada", false).SetCookie("sid"); ck == nil || !ck.Secure {
 			t.Fatalf("cookie over TLS: %+v", ck)
 		}
-		h2 := newHarness(t, newStore(t), sessions.Options{Secure: true})
+		h2 := mk(t, sessions.Options{Secure: true})
 		if ck := login(t, ittytest.NewClient(t, h2.app), "ada", false).SetCookie("sid"); !ck.Secure {
 			t.Fatalf("Options.Secure not honoured: %+v", ck)
 		}
 	})
 	t.Run("RenewOnLogin", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		c.PostForm("/set", url.Values{"k": {"theme"}, "v": {"dark"}})
 		before, _ := c.Cookie("/", "sid")
@@ -274,7 +318,7 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		}
 	})
 	t.Run("StrictMode", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		forged := sessions.NewID()
 		c.SetCookie(&http.Cookie{Name: "sid", Value: forged})
@@ -290,7 +334,7 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		}
 	})
 	t.Run("Logout", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		login(t, c, "ada", false)
 		id, _ := c.Cookie("/", "sid")
@@ -313,7 +357,7 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		}
 	})
 	t.Run("Flashes", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		c.PostForm("/flash", url.Values{"m": {"Saved."}})
 		c.PostForm("/flash", url.Values{"m": {"Again."}})
@@ -328,7 +372,7 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		if !caps.ServerSide {
 			t.Skip("no store to count writes in")
 		}
-		h := newHarness(t, newStore(t), sessions.Options{TouchInterval: time.Hour})
+		h := mk(t, sessions.Options{TouchInterval: time.Hour})
 		c := ittytest.NewClient(t, h.app)
 		login(t, c, "ada", false)
 		n := h.store.writes.Load()
@@ -340,7 +384,7 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		}
 	})
 	t.Run("RememberMe", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{RememberLifetime: 7 * 24 * time.Hour})
+		h := mk(t, sessions.Options{RememberLifetime: 7 * 24 * time.Hour})
 		c := ittytest.NewClient(t, h.app)
 		ck := login(t, c, "ada", true).SetCookie("sid")
 		if ck.MaxAge < int((7*24*time.Hour-time.Minute).Seconds()) || ck.MaxAge > int((7*24*time.Hour).Seconds()) {
@@ -348,7 +392,7 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		}
 	})
 	t.Run("CSRF", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		token := c.Get("/csrf").Body
 		if r := c.PostForm("/csrf", url.Values{sessions.CSRFFieldName: {token}}); r.StatusCode != 200 {
@@ -375,7 +419,7 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		if !caps.ServerSide {
 			t.Skip("no store to fail")
 		}
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		login(t, c, "ada", false)
 		h.store.fail.Store(true)
@@ -391,10 +435,10 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 		}
 	})
 	if caps.ServerSide {
-		runConcurrency(t, newStore)
+		runConcurrency(t, mk)
 	}
 	if caps.FakeTime {
-		runTimeouts(t, newStore)
+		runTimeouts(t, mk)
 	}
 }
 
@@ -411,9 +455,9 @@ func inFlight(t *testing.T, h *harness, c *ittytest.Client, k, v string) func() 
 	}
 }
 
-func runConcurrency(t *testing.T, newStore func(t *testing.T) sessions.Store) {
+func runConcurrency(t *testing.T, mk maker) {
 	t.Run("ConcurrentWritersDifferentKeys", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		login(t, c, "ada", false)
 		finish := inFlight(t, h, c, "a", "1")
@@ -426,7 +470,7 @@ func runConcurrency(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 		}
 	})
 	t.Run("ConflictIsAnError", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		login(t, c, "ada", false)
 		finish := inFlight(t, h, c, "cart", "slow")
@@ -439,7 +483,7 @@ func runConcurrency(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 		}
 	})
 	t.Run("InFlightRequestCannotResurrect", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		login(t, c, "ada", false)
 		id, _ := c.Cookie("/", "sid")
@@ -459,7 +503,7 @@ func runConcurrency(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 		}
 	})
 	t.Run("InFlightRequestFollowsRenew", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		login(t, c, "ada", false)
 		old, _ := c.Cookie("/", "sid")
@@ -483,7 +527,7 @@ func runConcurrency(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 		}
 	})
 	t.Run("LogOutEverywhere", func(t *testing.T) {
-		h := newHarness(t, newStore(t), sessions.Options{})
+		h := mk(t, sessions.Options{})
 		laptop, phone, other := ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app)
 		login(t, laptop, "ada", false)
 		login(t, phone, "ada", true)
@@ -503,10 +547,10 @@ func runConcurrency(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 	})
 }
 
-func runTimeouts(t *testing.T, newStore func(t *testing.T) sessions.Store) {
+func runTimeouts(t *testing.T, mk maker) {
 	t.Run("IdleTimeout", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			h := newHarness(t, newStore(t), sessions.Options{IdleTimeout: 10 * time.Minute, TouchInterval: time.Minute})
+			h := mk(t, sessions.Options{IdleTimeout: 10 * time.Minute, TouchInterval: time.Minute})
 			c := ittytest.NewClient(t, h.app)
 			login(t, c, "ada", false)
 			for range 6 { // an hour of activity, a request every 9 minutes
@@ -523,7 +567,7 @@ func runTimeouts(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 	})
 	t.Run("AbsoluteLifetime", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			h := newHarness(t, newStore(t), sessions.Options{IdleTimeout: 30 * time.Minute, Lifetime: 2 * time.Hour})
+			h := mk(t, sessions.Options{IdleTimeout: 30 * time.Minute, Lifetime: 2 * time.Hour})
 			c := ittytest.NewClient(t, h.app)
 			login(t, c, "ada", false)
 			for range 7 { // 1h45m of activity

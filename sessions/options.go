@@ -1,0 +1,121 @@
+package sessions
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/ittygo/itty"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultIdleTimeout      = time.Hour
+	DefaultLifetime         = 12 * time.Hour
+	DefaultRememberLifetime = 30 * 24 * time.Hour
+	// DefaultStoreTimeout bounds each call a Manager makes to its Store.
+	DefaultStoreTimeout = 2 * time.Second
+)
+
+// Options configure a Manager. The zero value is usable.
+type Options struct {
+	// CookieName is the session cookie's name. Empty means a name derived
+	// from the main package's import path (see DefaultCookieName), with the
+	// __Host- prefix when Secure is set and Domain is not, so that neither
+	// a sibling subdomain nor a plain-http response can plant the cookie.
+	CookieName string
+	// IdleTimeout ends a session that has not been used for this long.
+	// Zero means DefaultIdleTimeout (one hour).
+	IdleTimeout time.Duration
+	// Lifetime ends a session this long after it was created, however
+	// active. Zero means DefaultLifetime (12 hours).
+	Lifetime time.Duration
+	// RememberLifetime replaces Lifetime for a session whose user chose
+	// "remember me" (Session.RememberMe). Zero means 30 days; more than
+	// 400 days (itty.MaxCookieAge, which browsers cap) is an error.
+	RememberLifetime time.Duration
+	// TouchInterval limits how often a read-only request writes to the
+	// store just to move the idle deadline. Zero means a tenth of
+	// IdleTimeout, at most one minute.
+	TouchInterval time.Duration
+	// StoreTimeout bounds every call to the Store: a store that does not
+	// answer in time fails the request with 500 rather than holding it.
+	// Zero means DefaultStoreTimeout (two seconds).
+	StoreTimeout time.Duration
+	// Secure always marks the cookie Secure. Without it, the cookie is
+	// Secure when the request came over TLS. Behind a TLS-terminating
+	// proxy, set it.
+	Secure bool
+	// Domain, if set, shares the cookie with subdomains.
+	Domain string
+}
+
+// withDefaults fills in the zero fields of o and checks the result, so that
+// a setting a browser or the Manager would refuse is an error from New
+// rather than a 500 on every login.
+func (o Options) withDefaults() (Options, error) {
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.Lifetime <= 0 {
+		o.Lifetime = DefaultLifetime
+	}
+	if o.RememberLifetime <= 0 {
+		o.RememberLifetime = DefaultRememberLifetime
+	}
+	if o.TouchInterval <= 0 {
+		o.TouchInterval = min(o.IdleTimeout/10, time.Minute)
+	}
+	if o.StoreTimeout <= 0 {
+		o.StoreTimeout = DefaultStoreTimeout
+	}
+	if o.RememberLifetime > itty.MaxCookieAge {
+		return o, fmt.Errorf("sessions: RememberLifetime %v is longer than the 400 days browsers keep a cookie (itty.MaxCookieAge)", o.RememberLifetime)
+	}
+	if o.CookieName == "" {
+		o.CookieName = DefaultCookieName()
+		if o.Secure && o.Domain == "" {
+			o.CookieName = "__Host-" + o.CookieName
+		}
+	}
+	// The session cookie as it will be sent; SetCookie applies every rule
+	// browsers enforce (name, domain, prefixes).
+	probe := itty.CookieOptions{Secure: true, Domain: o.Domain, HttpOnly: true, SameSite: itty.SameSiteLax}
+	if err := (&itty.Response{}).SetCookie(o.CookieName, "x", probe); err != nil {
+		return o, fmt.Errorf("sessions: cookie settings: %w", err)
+	}
+	if strings.HasPrefix(strings.ToLower(o.CookieName), "__host-") || strings.HasPrefix(strings.ToLower(o.CookieName), "__secure-") {
+		if !o.Secure {
+			return o, errors.New("sessions: a __Host- or __Secure- cookie name needs Options.Secure, or the cookie would be refused on plain http")
+		}
+	}
+	return o, nil
+}
+
+// DefaultCookieName returns the session cookie name a Manager uses when
+// Options.CookieName is empty: "itty_" + the last element of the main
+// package's import path + "_" + 8 hex digits of a SHA-256 of the whole path
+// + "_sid", such as "itty_login_4c1e9a0b_sid". It stays the same when the
+// binary is renamed or rebuilt, and differs between two apps on one host
+// (browsers share cookies across ports). Programs built without module
+// information (go run file.go) all get "itty_app_…" from the same path, and
+// should set CookieName.
+func DefaultCookieName() string {
+	pkg := "app"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path != "" {
+		pkg = bi.Path
+	}
+	sum := sha256.Sum256([]byte(pkg))
+	base := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, strings.TrimSuffix(path.Base(pkg), ".test"))
+	return "itty_" + base + "_" + hex.EncodeToString(sum[:4]) + "_sid"
+}

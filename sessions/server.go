@@ -1,0 +1,330 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The server-side protocol. Every rule about what a record means lives
+// here, once; stores only keep records atomically.
+//
+// A request loads its session's record and remembers the id, user and
+// revision it saw. At commit it applies its changes inside Store.Update,
+// merging per key (see Session.conflict). Three kinds of tombstone, left by
+// other requests, decide what happens to a commit that arrives late:
+//
+//   - a deleted record (Destroy, DestroyUser, expiry): Update finds nothing,
+//     so the request's changes die with the session (errDestroyed) and the
+//     session is never recreated, because only Create creates;
+//   - a renamed record with Forward (a renew that kept the user): the
+//     commit follows RenamedTo and merges into the new record;
+//   - a renamed record without Forward (a renew across a boundary: a change
+//     of user or RenewBoundary): the commit is refused (errBoundary), so
+//     nothing a request did before a login lands after it.
+//
+// A renew runs at commit too. In one Update it turns the old record into a
+// tombstone and takes the merged state; then it Creates the new record.
+// The tombstone carries the new record's user, so that DestroyUser, which
+// finds records through the user index, sees a renew in progress. A
+// destroy that meets a renamed record whose user is the one it destroys
+// follows it; if the new record does not exist yet, it Creates an Ended
+// tombstone under the new id, and the renew's Create then fails with
+// ErrExists: destroyed stays destroyed in every order.
+
+// tombstoneTTL is how long tombstones stay: longer than any request runs.
+const tombstoneTTL = 2 * time.Minute
+
+// maxHops bounds how many renames one commit or destroy follows.
+const maxHops = 16
+
+// errRenamed and errStop carry a decision out of an Update's fn; the fn
+// stored nothing.
+var (
+	errRenamed = errors.New("sessions: renamed")
+	errStop    = errors.New("sessions: stop")
+)
+
+// serverBackend keeps sessions as records in a Store.
+type serverBackend struct {
+	m     *Manager
+	store Store
+}
+
+func (b *serverBackend) load(ctx context.Context, value string) (*Record, error) {
+	if !ValidID(value) {
+		return nil, ErrNotFound // never show a store an id we did not make
+	}
+	var rec *Record
+	err := b.m.call(ctx, func(ctx context.Context) (err error) {
+		rec, err = b.store.Load(ctx, value)
+		return err
+	})
+	return rec, err
+}
+
+func (b *serverBackend) cookieValue(rec *Record) (string, error) { return rec.ID, nil }
+
+func (b *serverBackend) save(ctx context.Context, s *Session, now time.Time) (bool, error) {
+	var err error
+	switch {
+	case s.isNew:
+		err = b.create(ctx, s, now)
+	case s.renewed:
+		err = b.rotate(ctx, s, now)
+	default:
+		err = b.update(ctx, s, now)
+	}
+	return s.isNew || s.renewed || s.persistentChanged, err
+}
+
+// create stores a session the request started.
+func (b *serverBackend) create(ctx context.Context, s *Session, now time.Time) error {
+	rec := s.rec.Clone()
+	s.apply(rec, now)
+	if err := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, rec) }); err != nil {
+		return fmt.Errorf("sessions: create: %w", err)
+	}
+	s.rec = rec
+	return nil
+}
+
+// update merges the request's changes into the session it loaded, or into
+// the session a routine renew made of it.
+func (b *serverBackend) update(ctx context.Context, s *Session, now time.Time) error {
+	id := s.loadedID
+	for range maxHops {
+		var next string
+		var stored *Record
+		err := b.m.call(ctx, func(ctx context.Context) error {
+			return b.store.Update(ctx, id, func(cur *Record) error {
+				if err := b.check(cur, now, &next); err != nil {
+					return err
+				}
+				if k, ok := s.conflict(cur); ok {
+					return &ConflictError{Key: k}
+				}
+				s.apply(cur, now)
+				stored = cur.Clone()
+				return nil
+			})
+		})
+		switch {
+		case errors.Is(err, errRenamed):
+			id = next
+			continue
+		case errors.Is(err, ErrNotFound):
+			return errDestroyed
+		case err != nil:
+			return saveError(err)
+		}
+		s.rec = stored
+		return nil
+	}
+	return fmt.Errorf("sessions: save: more than %d renames in flight", maxHops)
+}
+
+// check decides, inside an Update, whether cur is a session the request
+// may change: errRenamed (with next set) to follow a routine renew, an
+// *endedError if it ended.
+func (b *serverBackend) check(cur *Record, now time.Time, next *string) error {
+	switch {
+	case cur.Ended:
+		return errDestroyed
+	case cur.RenamedTo != "" && cur.Forward:
+		*next = cur.RenamedTo
+		return errRenamed
+	case cur.RenamedTo != "":
+		return errBoundary
+	case !b.m.live(cur, now):
+		return errDestroyed
+	}
+	return nil
+}
+
+func saveError(err error) error {
+	var ended *endedError
+	var conflict *ConflictError
+	if errors.As(err, &ended) || errors.As(err, &conflict) {
+		return err
+	}
+	return fmt.Errorf("sessions: save: %w", err)
+}
+
+// rotate stores the session under the request's new id and leaves a
+// tombstone under the old one.
+func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) error {
+	forward := !s.crossesBoundary()
+	var fresh *Record
+	err := b.m.call(ctx, func(ctx context.Context) error {
+		return b.store.Update(ctx, s.loadedID, func(cur *Record) error {
+			var next string
+			if err := b.check(cur, now, &next); errors.Is(err, errRenamed) {
+				return errRenewedFirst // two renews of one session: the first wins
+			} else if err != nil {
+				return err
+			}
+			if k, ok := s.conflict(cur); ok {
+				return &ConflictError{Key: k}
+			}
+			n := cur.Clone()
+			s.apply(n, now)
+			n.ID = s.rec.ID
+			fresh = n
+			*cur = Record{ID: cur.ID, User: n.User, Created: cur.Created, LastSeen: now,
+				RenamedTo: n.ID, Forward: forward, TombstoneUntil: now.Add(tombstoneTTL)}
+			return nil
+		})
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return errDestroyed
+	case err != nil:
+		return saveError(err)
+	}
+	err = b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, fresh) })
+	if errors.Is(err, ErrExists) {
+		return errDestroyed // a destroy reserved the new id while this renew ran
+	}
+	if err != nil {
+		return fmt.Errorf("sessions: renew: %w", err)
+	}
+	s.rec = fresh
+	return nil
+}
+
+// destroy ends the session the request loaded and any renew of it in
+// progress for the same user.
+func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
+	_, err := b.end(ctx, s.loadedID, s.loadedUser)
+	return err
+}
+
+// end deletes the live record id and follows renames of it that stay with
+// user, reserving an id a renew has not created yet. It reports whether it
+// ended a live session.
+func (b *serverBackend) end(ctx context.Context, id, user string) (bool, error) {
+	ended := false
+	for hop := range maxHops {
+		var next string
+		live := false
+		err := b.m.call(ctx, func(ctx context.Context) error {
+			return b.store.Update(ctx, id, func(cur *Record) error {
+				switch {
+				case cur.Ended:
+					return errStop
+				case cur.RenamedTo != "":
+					if cur.User == user {
+						next = cur.RenamedTo
+					}
+					return errStop
+				case cur.User != user:
+					return errStop // a stale index entry: not this user's session
+				}
+				// Live: make it an Ended tombstone first, so a renew that
+				// races this destroy fails, then delete it.
+				*cur = Record{ID: cur.ID, User: cur.User, Created: cur.Created, LastSeen: cur.LastSeen,
+					Ended: true, TombstoneUntil: time.Now().Add(tombstoneTTL)}
+				live = true
+				return nil
+			})
+		})
+		switch {
+		case errors.Is(err, ErrNotFound) && hop > 0:
+			// A renew has left its tombstone but not yet created the new
+			// record: reserve the id so that it never will.
+			err = b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, endedRecord(id)) })
+			if errors.Is(err, ErrExists) {
+				continue // it just did: end it
+			}
+			return ended, err
+		case errors.Is(err, ErrNotFound):
+			return ended, nil
+		case errors.Is(err, errStop):
+		case err != nil:
+			return ended, err
+		}
+		if live {
+			ended = true
+			if err := b.m.call(ctx, func(ctx context.Context) error { return b.store.Delete(ctx, id) }); err != nil {
+				return ended, err
+			}
+		}
+		if next == "" {
+			return ended, nil
+		}
+		id = next
+	}
+	return ended, fmt.Errorf("sessions: destroy: more than %d renames in flight", maxHops)
+}
+
+func endedRecord(id string) *Record {
+	now := time.Now()
+	return &Record{ID: id, Created: now, LastSeen: now, Ended: true, TombstoneUntil: now.Add(tombstoneTTL)}
+}
+
+func (b *serverBackend) index() (UserIndex, error) {
+	ix, ok := b.store.(UserIndex)
+	if !ok {
+		return nil, ErrNotSupported
+	}
+	return ix, nil
+}
+
+func (b *serverBackend) byUser(ctx context.Context, user string) ([]string, error) {
+	ix, err := b.index()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	err = b.m.call(ctx, func(ctx context.Context) (err error) {
+		ids, err = ix.ByUser(ctx, user)
+		return err
+	})
+	return ids, err
+}
+
+func (b *serverBackend) userSessions(ctx context.Context, user string) ([]Info, error) {
+	ids, err := b.byUser(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	var out []Info
+	for _, id := range ids {
+		var rec *Record
+		err := b.m.call(ctx, func(ctx context.Context) (err error) {
+			rec, err = b.store.Load(ctx, id)
+			return err
+		})
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rec.User == user && b.m.live(rec, now) {
+			out = append(out, Info{ID: rec.ID, Created: rec.Created, LastSeen: rec.LastSeen, Expires: rec.ExpiresAt()})
+		}
+	}
+	return out, nil
+}
+
+func (b *serverBackend) destroyUser(ctx context.Context, user string) (int, error) {
+	ids, err := b.byUser(ctx, user)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		ended, err := b.end(ctx, id, user)
+		if ended {
+			n++
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
