@@ -211,7 +211,7 @@ func (m *Manager) commit(req *itty.Request, resp *itty.Response) error {
 		if l := m.app.Logger; l != nil {
 			l.Info("sessions: "+ended.Error(), "path", req.Path)
 		}
-		if !s.dirty() {
+		if !s.dirty() && !s.renewed {
 			return nil // a touch that found nothing to touch: nothing was lost
 		}
 		return ended.answer(resp, m)

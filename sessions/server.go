@@ -56,6 +56,9 @@ func (b *serverBackend) load(ctx context.Context, value string) (*Record, error)
 	if !ValidID(value) {
 		return nil, ErrNotFound // never show a store an id we did not make
 	}
+	if b.m.inProcs {
+		return b.store.Load(ctx, value) // the per-request path: no closure
+	}
 	var rec *Record
 	err := b.m.call(ctx, func(ctx context.Context) (err error) {
 		rec, err = b.store.Load(ctx, value)

@@ -35,6 +35,9 @@ type countingStore struct {
 	writes atomic.Int64
 	loads  atomic.Int64
 	fail   atomic.Bool
+	// pause, if set, is called once before the next Create of a record
+	// that is not a tombstone, to hold a renew between its two steps.
+	pause atomic.Pointer[func()]
 }
 
 // ByUser passes the user index through, if the store has one.
@@ -63,6 +66,11 @@ func (c *countingStore) Create(ctx context.Context, r *sessions.Record) error {
 	if c.fail.Load() {
 		return errStoreDown
 	}
+	if !r.IsTombstone() {
+		if p := c.pause.Swap(nil); p != nil {
+			(*p)()
+		}
+	}
 	c.writes.Add(1)
 	return c.Store.Create(ctx, r)
 }
@@ -87,9 +95,28 @@ func (c *countingStore) Update(ctx context.Context, id string, fn func(*sessions
 type harness struct {
 	app   *itty.App
 	mgr   *sessions.Manager
-	store *countingStore
+	store *countingStore        // nil for the cookie store
+	cs    *sessions.CookieStore // the cookie store, or nil
 	mu    sync.Mutex
 	gates map[string]gate
+	// fresh makes another Manager with storage of its own, on app.
+	fresh func(app *itty.App, opts sessions.Options) (*sessions.Manager, *countingStore)
+}
+
+// same makes another Manager over this harness's storage, on app.
+func (h *harness) same(t *testing.T, app *itty.App, opts sessions.Options) *sessions.Manager {
+	t.Helper()
+	var mgr *sessions.Manager
+	var err error
+	if h.store != nil {
+		mgr, err = sessions.New(app, h.store, opts)
+	} else {
+		mgr, err = sessions.NewCookieManager(app, h.cs, opts)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mgr
 }
 
 type gate struct{ loaded, release chan struct{} }
@@ -111,7 +138,7 @@ type maker func(t *testing.T, opts sessions.Options) *harness
 // count writes) or, if store is nil, NewCookieManager over cs.
 func newHarness(t *testing.T, store sessions.Store, cs *sessions.CookieStore, opts sessions.Options) *harness {
 	t.Helper()
-	h := &harness{app: itty.New(), gates: map[string]gate{}}
+	h := &harness{app: itty.New(), cs: cs, gates: map[string]gate{}}
 	if opts.CookieName == "" {
 		opts.CookieName = "sid"
 	}
@@ -165,6 +192,26 @@ func newHarness(t *testing.T, store sessions.Store, cs *sessions.CookieStore, op
 		close(g.loaded)
 		<-g.release
 		return app.Render(req, "slow set")
+	})
+	app.Post("/slow", func(req *itty.Request) *itty.Response {
+		// Load, wait at the gate, then act: a request that loaded its
+		// session before something else happened to it.
+		sess := mgr.Get(req)
+		h.mu.Lock()
+		g := h.gates[req.POST.Get("gate")]
+		h.mu.Unlock()
+		close(g.loaded)
+		<-g.release
+		switch req.POST.Get("do") {
+		case "renew":
+			sess.Renew()
+			sess.Set("after", "renew")
+		case "logout":
+			if err := sess.Destroy(); err != nil {
+				panic(err)
+			}
+		}
+		return app.Render(req, "slow "+req.POST.Get("do"))
 	})
 	app.Get("/get", func(req *itty.Request) *itty.Response {
 		return app.Render(req, mgr.Get(req).GetString(req.GET.Get("k")))
@@ -238,7 +285,16 @@ func whoami(t *testing.T, c *ittytest.Client) string {
 func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.Store) {
 	caps.ServerSide = true
 	runManager(t, caps, func(t *testing.T, opts sessions.Options) *harness {
-		return newHarness(t, newStore(t), nil, opts)
+		h := newHarness(t, newStore(t), nil, opts)
+		h.fresh = func(app *itty.App, opts sessions.Options) (*sessions.Manager, *countingStore) {
+			st := &countingStore{Store: newStore(t)}
+			mgr, err := sessions.New(app, st, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return mgr, st
+		}
+		return h
 	})
 }
 
@@ -247,7 +303,15 @@ func RunManager(t *testing.T, caps Caps, newStore func(t *testing.T) sessions.St
 func RunCookieManager(t *testing.T, caps Caps, newStore func(t *testing.T) *sessions.CookieStore) {
 	caps.ServerSide = false
 	runManager(t, caps, func(t *testing.T, opts sessions.Options) *harness {
-		return newHarness(t, nil, newStore(t), opts)
+		h := newHarness(t, nil, newStore(t), opts)
+		h.fresh = func(app *itty.App, opts sessions.Options) (*sessions.Manager, *countingStore) {
+			mgr, err := sessions.NewCookieManager(app, newStore(t), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return mgr, nil
+		}
+		return h
 	})
 }
 
@@ -434,8 +498,11 @@ func runManager(t *testing.T, caps Caps, mk maker) {
 			t.Fatalf("after the store recovered: %q", got)
 		}
 	})
+	runAttacks(t, caps, mk)
 	if caps.ServerSide {
 		runConcurrency(t, mk)
+		runServerAttacks(t, mk)
+		runInterleavings(t, caps, mk)
 	}
 	if caps.FakeTime {
 		runTimeouts(t, mk)
