@@ -26,6 +26,7 @@ type Manager struct {
 	b       backend
 	opts    Options
 	inProcs bool // the store never waits on I/O: call it directly
+	local   bool // the store honours its context's deadline itself
 }
 
 // sessionKey is the per-request key of one Manager's session.
@@ -51,6 +52,7 @@ func New(app *itty.App, store Store, opts Options) (*Manager, error) {
 		}
 	}
 	_, m.inProcs = store.(*MemoryStore)
+	_, m.local = store.(localStore)
 	m.b = &serverBackend{m: m, store: store}
 	return m, nil
 }

@@ -56,8 +56,10 @@ func (b *serverBackend) load(ctx context.Context, value string) (*Record, error)
 	if !ValidID(value) {
 		return nil, ErrNotFound // never show a store an id we did not make
 	}
-	if b.m.inProcs {
-		return b.store.Load(ctx, value) // the per-request path: no closure
+	if b.m.local {
+		// The per-request path: this package's stores read without
+		// waiting on a lock, so no deadline and no closure.
+		return b.store.Load(ctx, value)
 	}
 	var rec *Record
 	err := b.m.call(ctx, func(ctx context.Context) (err error) {

@@ -12,13 +12,18 @@ import (
 // own goroutine, and the request is answered with 500. It may still take
 // effect later, as any write whose answer was lost may.
 //
-// The in-memory store never waits on I/O and is called directly.
+// This package's stores are called directly: the memory store never waits
+// on I/O, and the file store gives up waiting for a lock when its context
+// ends (see localStore).
 func (m *Manager) call(ctx context.Context, op func(context.Context) error) error {
 	if m.inProcs {
 		return op(ctx)
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
+	if m.local {
+		return op(ctx)
+	}
 	done := make(chan error, 1)
 	go func() { done <- op(ctx) }()
 	select {
@@ -33,3 +38,12 @@ func (m *Manager) call(ctx context.Context, op func(context.Context) error) erro
 		return fmt.Errorf("store did not answer within %v: %w", m.opts.StoreTimeout, ctx.Err())
 	}
 }
+
+// localStore is implemented by this package's stores, which honour their
+// context's deadline themselves, so the Manager need not run their calls
+// on a goroutine of their own (a cross-thread hand-off costs more than a
+// file store's whole read).
+type localStore interface{ honoursDeadline() }
+
+func (s *MemoryStore) honoursDeadline() {}
+func (s *FileStore) honoursDeadline()   {}
