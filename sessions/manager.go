@@ -51,8 +51,12 @@ func New(app *itty.App, store Store, opts Options) (*Manager, error) {
 			return nil, err
 		}
 	}
-	_, m.inProcs = store.(*MemoryStore)
-	_, m.local = store.(localStore)
+	switch store.(type) {
+	case *MemoryStore:
+		m.inProcs, m.local = true, true
+	case *FileStore:
+		m.local = true
+	}
 	m.b = &serverBackend{m: m, store: store}
 	return m, nil
 }

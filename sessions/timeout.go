@@ -14,7 +14,7 @@ import (
 //
 // This package's stores are called directly: the memory store never waits
 // on I/O, and the file store gives up waiting for a lock when its context
-// ends (see localStore).
+// ends. A wrapper around them is called like any other store.
 func (m *Manager) call(ctx context.Context, op func(context.Context) error) error {
 	if m.inProcs {
 		return op(ctx)
@@ -39,11 +39,3 @@ func (m *Manager) call(ctx context.Context, op func(context.Context) error) erro
 	}
 }
 
-// localStore is implemented by this package's stores, which honour their
-// context's deadline themselves, so the Manager need not run their calls
-// on a goroutine of their own (a cross-thread hand-off costs more than a
-// file store's whole read).
-type localStore interface{ honoursDeadline() }
-
-func (s *MemoryStore) honoursDeadline() {}
-func (s *FileStore) honoursDeadline()   {}
