@@ -38,4 +38,3 @@ func (m *Manager) call(ctx context.Context, op func(context.Context) error) erro
 		return fmt.Errorf("store did not answer within %v: %w", m.opts.StoreTimeout, ctx.Err())
 	}
 }
-
