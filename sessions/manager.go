@@ -254,7 +254,7 @@ func (m *Manager) cookieOptions(s *Session) itty.CookieOptions {
 		Domain:   m.opts.Domain,
 	}
 	if s.rec.Persistent {
-		o.MaxAge = time.Until(s.rec.Created.Add(m.lifetime(s.rec)))
+		o.MaxAge = time.Until(s.rec.Created.Add(min(s.rec.Lifetime, m.lifetime(s.rec))))
 		if o.MaxAge <= 0 {
 			o.MaxAge = -1
 		}

@@ -236,9 +236,14 @@ func (s *Session) dirty() bool {
 }
 
 // needsSave reports whether commit has anything to store: a change, a
-// renew, or an idle deadline that should move.
+// renew of a stored session, or an idle deadline that should move.
 func (s *Session) needsSave(now time.Time) bool {
-	return s.dirty() || s.renewed || (!s.isNew && now.Sub(s.rec.LastSeen) >= s.m.opts.TouchInterval)
+	if s.isNew {
+		// Nothing to keep until something is put in it: a login handler
+		// that renews before checking the password stores nothing.
+		return s.dirty()
+	}
+	return s.dirty() || s.renewed || now.Sub(s.rec.LastSeen) >= s.m.opts.TouchInterval
 }
 
 // conflict reports a key this request changed that another request

@@ -102,6 +102,18 @@ func runAttacks(t *testing.T, caps Caps, mk maker) {
 			}
 		}
 	})
+	t.Run("AttackFailedLoginsFillTheStore", func(t *testing.T) {
+		h := mk(t, sessions.Options{})
+		c := ittytest.NewClient(t, h.app)
+		for range 20 {
+			if r := c.PostForm("/renewonly", nil); r.StatusCode != http.StatusUnauthorized || r.SetCookie("sid") != nil {
+				t.Fatalf("failed login: %d, cookie %v", r.StatusCode, r.SetCookie("sid"))
+			}
+		}
+		if h.store != nil && h.store.writes.Load() != 0 {
+			t.Fatalf("20 failed logins that renewed an empty session wrote %d records", h.store.writes.Load())
+		}
+	})
 	t.Run("AttackOversizedRememberLifetime", func(t *testing.T) {
 		_, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), sessions.Options{RememberLifetime: 401 * 24 * time.Hour})
 		if err == nil || !strings.Contains(err.Error(), "400 days") {

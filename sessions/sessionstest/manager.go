@@ -193,6 +193,11 @@ func newHarness(t *testing.T, store sessions.Store, cs *sessions.CookieStore, op
 		<-g.release
 		return app.Render(req, "slow set")
 	})
+	app.Post("/renewonly", func(req *itty.Request) *itty.Response {
+		// A login handler that renews before it checks the password.
+		mgr.Get(req).Renew()
+		return itty.NewResponse("wrong password", http.StatusUnauthorized)
+	})
 	app.Post("/slow", func(req *itty.Request) *itty.Response {
 		// Load, wait at the gate, then act: a request that loaded its
 		// session before something else happened to it.
