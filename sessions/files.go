@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,33 +20,140 @@ import (
 // process on the machine that uses the same directory (so it works for CGI
 // programs too).
 //
+// No file name holds a session id, so a directory listing, a backup
+// catalogue or a log of file names gives away no cookie. A session is kept
+// in DIR/sessions/NAME.json and listed for its user in
+// DIR/users/USER/NAME, where NAME is the lower-case hex SHA-256 of the
+// session id (64 characters) and USER the hex of the first 16 bytes of the
+// SHA-256 of the user name. Index entries are empty: ByUser reads the id
+// from the session file, and only if that file's id hashes to its name.
+// Files written by earlier versions, named by the id itself, are renamed
+// by NewFileStore and Cleanup; stop processes of an earlier version before
+// starting this one on the same directory.
+//
+// NewFileStore refuses a directory (DIR, or its sessions, users or locks
+// subdirectory) that is a symbolic link or that is writable by its group
+// or by others, since whoever can write there can plant, swap or delete
+// sessions. Directories it creates have mode 0700, and files mode 0600.
+//
 // Writes go to a temporary file that is synced and then renamed over the
 // old one, so a process killed mid-write leaves the old version or the new
-// one, never a torn file. Read-modify-write cycles hold an flock(2) lock
-// (one of 64, chosen by id), so concurrent processes do not lose updates.
-// Ids are checked with ValidID before they are used as file names.
+// one, never a torn file. After every rename, removal and new directory,
+// the directory that changed is synced before the call returns, so a
+// session whose creation was acknowledged survives a power cut and one
+// whose deletion was acknowledged does not come back. (On systems without
+// directory sync, such as Windows, the renames are atomic but their
+// durability is up to the file system.) A user's index entry is written
+// before the session file and removed after it, so the index never misses
+// a session on disk and DestroyUser finds every one.
+//
+// Read-modify-write cycles hold an flock(2) lock (one of 64, chosen by the
+// file name), so concurrent processes do not lose updates. Ids are checked
+// with ValidID before they reach the file system.
 type FileStore struct {
 	dir     string
+	sys     fileSystem
 	janitor janitor
 }
 
 const lockStripes = 64
 
+// legacyMarker is the file NewFileStore leaves in the directory once no
+// file in it is named by a session id, so later starts skip the scan.
+const legacyMarker = "hashed-names"
+
 // NewFileStore returns a store in dir, creating it (mode 0700) if needed,
 // that removes expired sessions every cleanupInterval (zero means ten
 // minutes, negative never). Call Close to stop the cleanup.
+//
+// It returns an error if dir, or its sessions, users or locks
+// subdirectory, is a symbolic link, is not a directory, or is group- or
+// world-writable; the error says how to fix it.
 func NewFileStore(dir string, cleanupInterval time.Duration) (*FileStore, error) {
-	for _, sub := range []string{"sessions", "users", "locks"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+	dir = filepath.Clean(dir)
+	s := &FileStore{dir: dir, sys: osFS{}}
+	fresh, err := prepareDir(dir, true)
+	if err != nil {
+		return nil, err
+	}
+	if fresh {
+		if err := s.sys.syncDir(filepath.Dir(dir)); err != nil {
 			return nil, fmt.Errorf("sessions: file store: %w", err)
 		}
 	}
-	s := &FileStore{dir: dir}
+	newSub := false
+	for _, sub := range []string{"sessions", "users", "locks"} {
+		created, err := prepareDir(filepath.Join(dir, sub), false)
+		if err != nil {
+			return nil, err
+		}
+		newSub = newSub || created
+	}
+	if newSub {
+		if err := s.sys.syncDir(dir); err != nil {
+			return nil, fmt.Errorf("sessions: file store: %w", err)
+		}
+	}
+	if err := s.migrateAll(fresh); err != nil {
+		return nil, fmt.Errorf("sessions: file store: renaming files of an earlier version: %w", err)
+	}
 	if cleanupInterval == 0 {
 		cleanupInterval = 10 * time.Minute
 	}
 	s.janitor.start(cleanupInterval, func() { s.Cleanup(context.Background()) })
 	return s, nil
+}
+
+// prepareDir creates path (mode 0700) if it does not exist, with its
+// parents if parents is set, and checks that it is a real directory only
+// its owner can write to. It reports whether it created path.
+func prepareDir(path string, parents bool) (created bool, err error) {
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		mkdir := os.Mkdir
+		if parents {
+			mkdir = os.MkdirAll
+		}
+		if err := mkdir(path, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return false, fmt.Errorf("sessions: file store: %w", err)
+		} else if err == nil {
+			created = true
+			// The umask may have taken bits away; make it exactly 0700.
+			if err := os.Chmod(path, 0o700); err != nil {
+				return false, fmt.Errorf("sessions: file store: %w", err)
+			}
+		}
+	}
+	return created, checkDir(path)
+}
+
+// checkDir returns an error, saying how to fix it, if path is a symbolic
+// link, not a directory, or writable by anyone but its owner.
+func checkDir(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fmt.Errorf("sessions: file store: %w", err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		real := ""
+		if target, err := filepath.EvalSymlinks(path); err == nil {
+			real = " (here " + target + ")"
+		}
+		return fmt.Errorf("sessions: file store: %s is a symbolic link, which anyone who can change the link could point at a directory of their own; use the real path, not a symlink%s", path, real)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("sessions: file store: %s is not a directory", path)
+	}
+	if perm := fi.Mode().Perm(); modeBitsMeaningful && perm&0o022 != 0 {
+		who := "world"
+		switch {
+		case perm&0o022 == 0o022:
+			who = "group- and world"
+		case perm&0o020 != 0:
+			who = "group"
+		}
+		return fmt.Errorf("sessions: file store: %s is %s-writable (mode %04o), so other users could plant, swap or delete session files; make it private with: chmod 700 %s", path, who, perm, path)
+	}
+	return nil
 }
 
 // Close stops the cleanup goroutine and waits for it to finish.
@@ -55,28 +162,48 @@ func (s *FileStore) Close() error {
 	return nil
 }
 
-func (s *FileStore) path(id string) string { return filepath.Join(s.dir, "sessions", id+".json") }
+// fileName is the name the store gives id's files: the hex SHA-256 of id.
+func fileName(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(h[:])
+}
+
+// isFileName reports whether name has the form fileName gives.
+func isFileName(name string) bool {
+	if len(name) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *FileStore) sessionsDir() string { return filepath.Join(s.dir, "sessions") }
+
+// path is the session file of the record whose file name is name.
+func (s *FileStore) path(name string) string { return filepath.Join(s.dir, "sessions", name+".json") }
 
 func (s *FileStore) userDir(user string) string {
 	h := sha256.Sum256([]byte(user))
 	return filepath.Join(s.dir, "users", hex.EncodeToString(h[:16]))
 }
 
-// lock takes the cross-process lock for id and returns its release.
-func (s *FileStore) lock(id string) (func(), error) {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return lockFile(filepath.Join(s.dir, "locks", fmt.Sprintf("%02d", h.Sum32()%lockStripes)))
+// lock takes the cross-process lock for the record whose file name is name
+// and returns its release.
+func (s *FileStore) lock(name string) (func(), error) {
+	n, _ := strconv.ParseUint(name[:2], 16, 8)
+	return lockFile(filepath.Join(s.dir, "locks", fmt.Sprintf("%02d", n%lockStripes)))
 }
 
-// read returns the record in id's file; a missing, unreadable-as-JSON or
-// expired file is ErrNotFound (a torn file cannot happen, but a file some
-// other tool damaged must not break requests).
-func (s *FileStore) read(id string) (*Record, error) {
-	if !ValidID(id) {
-		return nil, ErrNotFound
-	}
-	b, err := os.ReadFile(s.path(id))
+// load returns the record in the session file called name; a missing,
+// unreadable-as-JSON or expired file, or one whose id does not hash to its
+// name, is ErrNotFound (a torn file cannot happen, but a file some other
+// tool damaged must not break requests).
+func (s *FileStore) load(name string) (*Record, error) {
+	b, err := os.ReadFile(s.path(name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound
 	}
@@ -84,10 +211,48 @@ func (s *FileStore) read(id string) (*Record, error) {
 		return nil, err
 	}
 	var rec Record
-	if json.Unmarshal(b, &rec) != nil || rec.ID != id || rec.Expired(time.Now()) {
+	if json.Unmarshal(b, &rec) != nil || !ValidID(rec.ID) || fileName(rec.ID) != name || rec.Expired(time.Now()) {
 		return nil, ErrNotFound
 	}
 	return &rec, nil
+}
+
+// writeFile puts data in path atomically and durably: a temporary file in
+// the sessions directory, synced, renamed to path, and path's directory
+// synced.
+func (s *FileStore) writeFile(path string, data []byte) error {
+	tmp, err := os.CreateTemp(s.sessionsDir(), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = s.sys.rename(tmp.Name(), path)
+	}
+	if err != nil {
+		s.sys.remove(tmp.Name())
+		return err
+	}
+	return s.sys.syncDir(filepath.Dir(path))
+}
+
+// unlink removes path, if it exists, and syncs its directory. The sync is
+// done even if path was already gone, in case whoever removed it did not
+// live to sync.
+func (s *FileStore) unlink(path string) error {
+	if err := s.sys.remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := s.sys.syncDir(filepath.Dir(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 func (s *FileStore) write(rec *Record) error {
@@ -95,40 +260,20 @@ func (s *FileStore) write(rec *Record) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "sessions"), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), s.path(rec.ID))
+	return s.writeFile(s.path(fileName(rec.ID)), b)
 }
 
-func (s *FileStore) index(oldUser string, rec *Record) error {
-	if oldUser != "" && oldUser != rec.User {
-		os.Remove(filepath.Join(s.userDir(oldUser), rec.ID))
-	}
-	if rec.User == "" {
-		return nil
-	}
-	dir := s.userDir(rec.User)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// addIndex lists the record called name under user.
+func (s *FileStore) addIndex(user, name string) error {
+	dir := s.userDir(user)
+	if err := s.sys.mkdir(dir); err == nil {
+		if err := s.sys.syncDir(filepath.Dir(dir)); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, rec.ID), os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	return f.Close()
+	return s.writeFile(filepath.Join(dir, name), nil)
 }
 
 // Create implements Store.
@@ -136,23 +281,29 @@ func (s *FileStore) Create(_ context.Context, rec *Record) error {
 	if !ValidID(rec.ID) {
 		return fmt.Errorf("sessions: invalid id")
 	}
-	unlock, err := s.lock(rec.ID)
+	name := fileName(rec.ID)
+	unlock, err := s.lock(name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if _, err := s.read(rec.ID); err == nil {
+	if _, err := s.load(name); err == nil {
 		return ErrExists
 	}
-	if err := s.write(rec); err != nil {
-		return err
+	if rec.User != "" {
+		if err := s.addIndex(rec.User, name); err != nil {
+			return err
+		}
 	}
-	return s.index("", rec)
+	return s.write(rec)
 }
 
 // Load implements Store.
 func (s *FileStore) Load(_ context.Context, id string) (*Record, error) {
-	return s.read(id)
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	return s.load(fileName(id))
 }
 
 // Update implements Store.
@@ -160,12 +311,13 @@ func (s *FileStore) Update(_ context.Context, id string, fn func(*Record) error)
 	if !ValidID(id) {
 		return ErrNotFound
 	}
-	unlock, err := s.lock(id)
+	name := fileName(id)
+	unlock, err := s.lock(name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	rec, err := s.read(id)
+	rec, err := s.load(name)
 	if err != nil {
 		return err
 	}
@@ -174,10 +326,18 @@ func (s *FileStore) Update(_ context.Context, id string, fn func(*Record) error)
 		return err
 	}
 	rec.ID = id
+	if rec.User != "" && rec.User != oldUser {
+		if err := s.addIndex(rec.User, name); err != nil {
+			return err
+		}
+	}
 	if err := s.write(rec); err != nil {
 		return err
 	}
-	return s.index(oldUser, rec)
+	if oldUser != "" && oldUser != rec.User {
+		return s.unlink(filepath.Join(s.userDir(oldUser), name))
+	}
+	return nil
 }
 
 // Delete implements Store.
@@ -185,30 +345,38 @@ func (s *FileStore) Delete(_ context.Context, id string) error {
 	if !ValidID(id) {
 		return nil
 	}
-	unlock, err := s.lock(id)
+	name := fileName(id)
+	unlock, err := s.lock(name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	return s.remove(id)
+	return s.remove(name)
 }
 
-// remove deletes id's file and index entry; the lock is held.
-func (s *FileStore) remove(id string) error {
-	b, _ := os.ReadFile(s.path(id))
+// remove deletes the session file called name, then its index entry; the
+// lock is held.
+func (s *FileStore) remove(name string) error {
+	path := s.path(name)
+	b, _ := os.ReadFile(path)
 	var rec Record
-	if json.Unmarshal(b, &rec) == nil && rec.User != "" {
-		os.Remove(filepath.Join(s.userDir(rec.User), id))
+	user := ""
+	if json.Unmarshal(b, &rec) == nil {
+		user = rec.User
 	}
-	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := s.unlink(path); err != nil {
 		return err
+	}
+	if user != "" {
+		return s.unlink(filepath.Join(s.userDir(user), name))
 	}
 	return nil
 }
 
 // ByUser implements UserIndex.
 func (s *FileStore) ByUser(_ context.Context, user string) ([]string, error) {
-	entries, err := os.ReadDir(s.userDir(user))
+	dir := s.userDir(user)
+	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -216,46 +384,180 @@ func (s *FileStore) ByUser(_ context.Context, user string) ([]string, error) {
 		return nil, err
 	}
 	var ids []string
+	seen := make(map[string]bool, len(entries))
 	for _, e := range entries {
-		id := e.Name()
-		if rec, err := s.read(id); err == nil && rec.User == user {
+		name := e.Name()
+		if ValidID(name) {
+			// An entry of an earlier version, named by the id.
+			if err := s.migrate(name); err != nil {
+				return nil, err
+			}
+			if err := s.unlink(filepath.Join(dir, name)); err != nil {
+				return nil, err
+			}
+			name = fileName(name)
+		} else if !isFileName(name) {
+			continue
+		}
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		rec, err := s.load(name)
+		if err == nil && rec.User == user {
+			ids = append(ids, rec.ID)
+			continue
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			continue
+		}
+		// Stale, or being written right now: look again under the lock.
+		id, err := s.dropStale(dir, name, user)
+		if err != nil {
+			return nil, err
+		}
+		if id != "" {
 			ids = append(ids, id)
-		} else if errors.Is(err, ErrNotFound) || err == nil {
-			os.Remove(filepath.Join(s.userDir(user), id)) // stale entry
 		}
 	}
 	return ids, nil
 }
 
-// Cleanup removes expired sessions, their index entries, and temporary
-// files left by processes killed while writing.
+// dropStale removes user's index entry for the record called name, unless,
+// under the lock, the record turns out to be user's after all; then it
+// returns its id.
+func (s *FileStore) dropStale(dir, name, user string) (string, error) {
+	unlock, err := s.lock(name)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	rec, err := s.load(name)
+	switch {
+	case err == nil && rec.User == user:
+		return rec.ID, nil
+	case err == nil || errors.Is(err, ErrNotFound):
+		return "", s.unlink(filepath.Join(dir, name))
+	}
+	return "", nil
+}
+
+// Cleanup removes expired and damaged sessions, their index entries, and
+// temporary files left by processes killed while writing. It renames files
+// of an earlier version that are named by the session id.
 func (s *FileStore) Cleanup(context.Context) error {
-	dir := filepath.Join(s.dir, "sessions")
+	dir := s.sessionsDir()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
+	var errs []error
+	removedTemp := false
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".tmp-") {
+		base := strings.TrimSuffix(name, ".json")
+		switch {
+		case strings.HasPrefix(name, ".tmp-"):
 			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > time.Minute {
-				os.Remove(filepath.Join(dir, name))
-			}
-			continue
-		}
-		id := strings.TrimSuffix(name, ".json")
-		if !ValidID(id) {
-			continue
-		}
-		if _, err := s.read(id); errors.Is(err, ErrNotFound) {
-			if unlock, err := s.lock(id); err == nil {
-				if _, err := s.read(id); errors.Is(err, ErrNotFound) {
-					s.remove(id)
+				if err := s.sys.remove(filepath.Join(dir, name)); err == nil {
+					removedTemp = true
 				}
-				unlock()
+			}
+		case base == name:
+		case isFileName(base):
+			if _, err := s.load(base); errors.Is(err, ErrNotFound) {
+				errs = append(errs, s.removeIfGone(base))
+			}
+		case ValidID(base):
+			errs = append(errs, s.migrate(base))
+		}
+	}
+	if removedTemp {
+		errs = append(errs, s.sys.syncDir(dir))
+	}
+	return errors.Join(errs...)
+}
+
+// removeIfGone removes the session file called name if, under the lock,
+// it still holds no live record.
+func (s *FileStore) removeIfGone(name string) error {
+	unlock, err := s.lock(name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := s.load(name); !errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return s.remove(name)
+}
+
+// migrateAll renames every session file of an earlier version, unless the
+// directory is new or has been scanned before.
+func (s *FileStore) migrateAll(fresh bool) error {
+	marker := filepath.Join(s.dir, legacyMarker)
+	if !fresh {
+		if _, err := os.Lstat(marker); err == nil {
+			return nil
+		}
+		entries, err := os.ReadDir(s.sessionsDir())
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if id, ok := strings.CutSuffix(e.Name(), ".json"); ok && ValidID(id) {
+				if err := s.migrate(id); err != nil {
+					return err
+				}
 			}
 		}
+	}
+	return os.WriteFile(marker, nil, 0o600)
+}
+
+// migrate moves the session file an earlier version kept under id's own
+// name, and its index entry, to their hashed names. A record that is
+// expired, damaged or already kept under the new name is removed instead.
+func (s *FileStore) migrate(id string) error {
+	name := fileName(id)
+	unlock, err := s.lock(name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	legacy := filepath.Join(s.sessionsDir(), id+".json")
+	b, err := os.ReadFile(legacy)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var rec Record
+	valid := json.Unmarshal(b, &rec) == nil && rec.ID == id
+	_, err = s.load(name)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if valid && !rec.Expired(time.Now()) && err != nil {
+		// Live, and not yet under the new name: index it, then move it.
+		if rec.User != "" {
+			if err := s.addIndex(rec.User, name); err != nil {
+				return err
+			}
+		}
+		if err := s.sys.rename(legacy, s.path(name)); err != nil {
+			return err
+		}
+		if err := s.sys.syncDir(s.sessionsDir()); err != nil {
+			return err
+		}
+	} else if err := s.unlink(legacy); err != nil {
+		return err
+	}
+	if valid && rec.User != "" {
+		return s.unlink(filepath.Join(s.userDir(rec.User), id))
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package sessions_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -84,6 +86,13 @@ func TestFileStoreSharedByProcesses(t *testing.T) {
 	}
 }
 
+// sessionFile is where the file store keeps id's record, by the rule its
+// doc comment gives: DIR/sessions/ + hex SHA-256 of the id + .json.
+func sessionFile(dir, id string) string {
+	h := sha256.Sum256([]byte(id))
+	return filepath.Join(dir, "sessions", hex.EncodeToString(h[:])+".json")
+}
+
 func TestFileStoreCleanup(t *testing.T) {
 	dir := t.TempDir()
 	s, err := sessions.NewFileStore(dir, -1)
@@ -97,7 +106,7 @@ func TestFileStoreCleanup(t *testing.T) {
 	s.Create(ctx, live)
 	s.Create(ctx, dead)
 	// Age the second record on disk, as if an hour had passed.
-	path := filepath.Join(dir, "sessions", dead.ID+".json")
+	path := sessionFile(dir, dead.ID)
 	dead.LastSeen = now.Add(-2 * time.Hour)
 	b, _ := json.Marshal(dead)
 	os.WriteFile(path, b, 0o600)
@@ -106,7 +115,7 @@ func TestFileStoreCleanup(t *testing.T) {
 	os.WriteFile(stale, []byte(`{"id":`), 0o600)
 	os.Chtimes(stale, now.Add(-time.Hour), now.Add(-time.Hour))
 	damagedID := sessions.NewID()
-	os.WriteFile(filepath.Join(dir, "sessions", damagedID+".json"), []byte(`{"id": "trunc`), 0o600)
+	os.WriteFile(sessionFile(dir, damagedID), []byte(`{"id": "trunc`), 0o600)
 
 	if _, err := s.Load(ctx, damagedID); err != sessions.ErrNotFound {
 		t.Fatalf("damaged file: %v (must read as no session, not break the request)", err)
@@ -114,7 +123,7 @@ func TestFileStoreCleanup(t *testing.T) {
 	if err := s.Cleanup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{path, stale, filepath.Join(dir, "sessions", damagedID+".json")} {
+	for _, p := range []string{path, stale, sessionFile(dir, damagedID)} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("%s not cleaned up", filepath.Base(p))
 		}
