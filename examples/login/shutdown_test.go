@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ittygo/itty/internal/exampletest"
+	"github.com/ittygo/itty/sessions"
 )
 
 // TestShutdownDuringLoad sends SIGTERM while clients are logging in (every
@@ -70,8 +71,12 @@ func TestShutdownDuringLoad(t *testing.T) {
 	wg.Wait()
 
 	missing := 0
+	store, err := sessions.NewFileStore(dir, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	acked.Range(func(id, _ any) bool {
-		if _, err := os.Stat(filepath.Join(dir, "sessions", id.(string)+".json")); err != nil {
+		if _, err := store.Load(context.Background(), id.(string)); err != nil {
 			missing++
 		}
 		return true
