@@ -58,10 +58,6 @@ type FileStore struct {
 
 const lockStripes = 64
 
-// legacyMarker is the file NewFileStore leaves in the directory once no
-// file in it is named by a session id, so later starts skip the scan.
-const legacyMarker = "hashed-names"
-
 // NewFileStore returns a store in dir, creating it (mode 0700) if needed,
 // that removes expired sessions every cleanupInterval (zero means ten
 // minutes, negative never). Call Close to stop the cleanup.
@@ -93,9 +89,6 @@ func NewFileStore(dir string, cleanupInterval time.Duration) (*FileStore, error)
 		if err := s.sys.syncDir(dir); err != nil {
 			return nil, fmt.Errorf("sessions: file store: %w", err)
 		}
-	}
-	if err := s.migrateAll(fresh); err != nil {
-		return nil, fmt.Errorf("sessions: file store: renaming files of an earlier version: %w", err)
 	}
 	if cleanupInterval == 0 {
 		cleanupInterval = 10 * time.Minute
@@ -193,9 +186,9 @@ func (s *FileStore) userDir(user string) string {
 
 // lock takes the cross-process lock for the record whose file name is name
 // and returns its release.
-func (s *FileStore) lock(name string) (func(), error) {
+func (s *FileStore) lock(ctx context.Context, name string) (func(), error) {
 	n, _ := strconv.ParseUint(name[:2], 16, 8)
-	return lockFile(filepath.Join(s.dir, "locks", fmt.Sprintf("%02d", n%lockStripes)))
+	return lockFile(ctx, filepath.Join(s.dir, "locks", fmt.Sprintf("%02d", n%lockStripes)))
 }
 
 // load returns the record in the session file called name; a missing,
@@ -277,12 +270,12 @@ func (s *FileStore) addIndex(user, name string) error {
 }
 
 // Create implements Store.
-func (s *FileStore) Create(_ context.Context, rec *Record) error {
+func (s *FileStore) Create(ctx context.Context, rec *Record) error {
 	if !ValidID(rec.ID) {
 		return fmt.Errorf("sessions: invalid id")
 	}
 	name := fileName(rec.ID)
-	unlock, err := s.lock(name)
+	unlock, err := s.lock(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -307,12 +300,12 @@ func (s *FileStore) Load(_ context.Context, id string) (*Record, error) {
 }
 
 // Update implements Store.
-func (s *FileStore) Update(_ context.Context, id string, fn func(*Record) error) error {
+func (s *FileStore) Update(ctx context.Context, id string, fn func(*Record) error) error {
 	if !ValidID(id) {
 		return ErrNotFound
 	}
 	name := fileName(id)
-	unlock, err := s.lock(name)
+	unlock, err := s.lock(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -341,12 +334,12 @@ func (s *FileStore) Update(_ context.Context, id string, fn func(*Record) error)
 }
 
 // Delete implements Store.
-func (s *FileStore) Delete(_ context.Context, id string) error {
+func (s *FileStore) Delete(ctx context.Context, id string) error {
 	if !ValidID(id) {
 		return nil
 	}
 	name := fileName(id)
-	unlock, err := s.lock(name)
+	unlock, err := s.lock(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -374,7 +367,7 @@ func (s *FileStore) remove(name string) error {
 }
 
 // ByUser implements UserIndex.
-func (s *FileStore) ByUser(_ context.Context, user string) ([]string, error) {
+func (s *FileStore) ByUser(ctx context.Context, user string) ([]string, error) {
 	dir := s.userDir(user)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -387,16 +380,7 @@ func (s *FileStore) ByUser(_ context.Context, user string) ([]string, error) {
 	seen := make(map[string]bool, len(entries))
 	for _, e := range entries {
 		name := e.Name()
-		if ValidID(name) {
-			// An entry of an earlier version, named by the id.
-			if err := s.migrate(name); err != nil {
-				return nil, err
-			}
-			if err := s.unlink(filepath.Join(dir, name)); err != nil {
-				return nil, err
-			}
-			name = fileName(name)
-		} else if !isFileName(name) {
+		if !isFileName(name) {
 			continue
 		}
 		if seen[name] {
@@ -412,7 +396,7 @@ func (s *FileStore) ByUser(_ context.Context, user string) ([]string, error) {
 			continue
 		}
 		// Stale, or being written right now: look again under the lock.
-		id, err := s.dropStale(dir, name, user)
+		id, err := s.dropStale(ctx, dir, name, user)
 		if err != nil {
 			return nil, err
 		}
@@ -426,8 +410,8 @@ func (s *FileStore) ByUser(_ context.Context, user string) ([]string, error) {
 // dropStale removes user's index entry for the record called name, unless,
 // under the lock, the record turns out to be user's after all; then it
 // returns its id.
-func (s *FileStore) dropStale(dir, name, user string) (string, error) {
-	unlock, err := s.lock(name)
+func (s *FileStore) dropStale(ctx context.Context, dir, name, user string) (string, error) {
+	unlock, err := s.lock(ctx, name)
 	if err != nil {
 		return "", err
 	}
@@ -445,7 +429,7 @@ func (s *FileStore) dropStale(dir, name, user string) (string, error) {
 // Cleanup removes expired and damaged sessions, their index entries, and
 // temporary files left by processes killed while writing. It renames files
 // of an earlier version that are named by the session id.
-func (s *FileStore) Cleanup(context.Context) error {
+func (s *FileStore) Cleanup(ctx context.Context) error {
 	dir := s.sessionsDir()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -467,10 +451,8 @@ func (s *FileStore) Cleanup(context.Context) error {
 		case base == name:
 		case isFileName(base):
 			if _, err := s.load(base); errors.Is(err, ErrNotFound) {
-				errs = append(errs, s.removeIfGone(base))
+				errs = append(errs, s.removeIfGone(ctx, base))
 			}
-		case ValidID(base):
-			errs = append(errs, s.migrate(base))
 		}
 	}
 	if removedTemp {
@@ -481,8 +463,8 @@ func (s *FileStore) Cleanup(context.Context) error {
 
 // removeIfGone removes the session file called name if, under the lock,
 // it still holds no live record.
-func (s *FileStore) removeIfGone(name string) error {
-	unlock, err := s.lock(name)
+func (s *FileStore) removeIfGone(ctx context.Context, name string) error {
+	unlock, err := s.lock(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -491,73 +473,4 @@ func (s *FileStore) removeIfGone(name string) error {
 		return nil
 	}
 	return s.remove(name)
-}
-
-// migrateAll renames every session file of an earlier version, unless the
-// directory is new or has been scanned before.
-func (s *FileStore) migrateAll(fresh bool) error {
-	marker := filepath.Join(s.dir, legacyMarker)
-	if !fresh {
-		if _, err := os.Lstat(marker); err == nil {
-			return nil
-		}
-		entries, err := os.ReadDir(s.sessionsDir())
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if id, ok := strings.CutSuffix(e.Name(), ".json"); ok && ValidID(id) {
-				if err := s.migrate(id); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return os.WriteFile(marker, nil, 0o600)
-}
-
-// migrate moves the session file an earlier version kept under id's own
-// name, and its index entry, to their hashed names. A record that is
-// expired, damaged or already kept under the new name is removed instead.
-func (s *FileStore) migrate(id string) error {
-	name := fileName(id)
-	unlock, err := s.lock(name)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	legacy := filepath.Join(s.sessionsDir(), id+".json")
-	b, err := os.ReadFile(legacy)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var rec Record
-	valid := json.Unmarshal(b, &rec) == nil && rec.ID == id
-	_, err = s.load(name)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	if valid && !rec.Expired(time.Now()) && err != nil {
-		// Live, and not yet under the new name: index it, then move it.
-		if rec.User != "" {
-			if err := s.addIndex(rec.User, name); err != nil {
-				return err
-			}
-		}
-		if err := s.sys.rename(legacy, s.path(name)); err != nil {
-			return err
-		}
-		if err := s.sys.syncDir(s.sessionsDir()); err != nil {
-			return err
-		}
-	} else if err := s.unlink(legacy); err != nil {
-		return err
-	}
-	if valid && rec.User != "" {
-		return s.unlink(filepath.Join(s.userDir(rec.User), id))
-	}
-	return nil
 }
