@@ -10,7 +10,8 @@
 // are optimistic transactions (WATCH/MULTI/EXEC), retried on contention, so
 // concurrent requests on several machines never lose each other's changes.
 // Each user's sessions are indexed in a set, so "log out everywhere" needs
-// no KEYS scan.
+// no KEYS scan. Tombstones (the records a renew or a destroy leaves behind)
+// are kept and indexed like any other record; the Manager tells them apart.
 package redisstore
 
 import (
@@ -67,13 +68,13 @@ func decode(b []byte, id string) (*sessions.Record, error) {
 	return &rec, nil
 }
 
-// index adds rec to its user's set within a transaction; the set lives as
-// long as the longest session in it.
+// index adds rec, tombstone or not, to its user's set within a
+// transaction; the set lives as long as the longest record in it.
 func (s *Store) index(ctx context.Context, pipe redis.Pipeliner, oldUser string, rec *sessions.Record) {
 	if oldUser != "" && oldUser != rec.User {
 		pipe.SRem(ctx, s.userKey(oldUser), rec.ID)
 	}
-	if rec.User == "" || rec.RenamedTo != "" {
+	if rec.User == "" {
 		return
 	}
 	uk := s.userKey(rec.User)
@@ -196,7 +197,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-// ByUser implements sessions.Store.
+// ByUser implements sessions.UserIndex. It returns the ids of the user's
+// unexpired records, tombstones included, and drops from the user's set the
+// ids of records that are gone or have moved to another user.
 func (s *Store) ByUser(ctx context.Context, user string) ([]string, error) {
 	ids, err := s.rdb.SMembers(ctx, s.userKey(user)).Result()
 	if err != nil {
@@ -221,7 +224,7 @@ func (s *Store) ByUser(ctx context.Context, user string) ([]string, error) {
 			continue
 		}
 		rec, err := decode([]byte(str), ids[i])
-		if err != nil || rec.User != user || rec.RenamedTo != "" {
+		if err != nil || rec.User != user {
 			stale = append(stale, ids[i])
 			continue
 		}
