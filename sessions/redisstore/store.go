@@ -12,6 +12,28 @@
 // Each user's sessions are indexed in a set, so "log out everywhere" needs
 // no KEYS scan. Tombstones (the records a renew or a destroy leaves behind)
 // are kept and indexed like any other record; the Manager tells them apart.
+//
+// # Key prefix
+//
+// Every key the store writes starts with its prefix. A store made with an
+// empty prefix, New(rdb, ""), takes it from the Manager it is given to:
+// sessions.New names it after the session cookie, and the prefix becomes
+// PrefixFor(cookieName), "itty:" + cookieName + ":". Apps with different
+// cookie names (the default cookie name differs between apps) therefore
+// never see each other's sessions on a shared Redis, even if a session id
+// is copied from one app's cookie into the other's, while the instances of
+// one app, which share a cookie name, share their sessions. A prefix given
+// to New is kept as it is; every app that uses the same one shares
+// sessions, which is what the instances of one app want and two different
+// apps must not do.
+//
+// Such a store serves one namespace: giving it to a second Manager with
+// another cookie name is an error from sessions.New, so give each Manager
+// its own store (New is cheap; the client can be shared) or an explicit
+// prefix. A store with an empty prefix that is used directly, before any
+// Manager has named it, works under FallbackPrefix and keeps that prefix
+// from then on; a Manager given it afterwards fails in sessions.New rather
+// than silently losing what was written.
 package redisstore
 
 import (
@@ -19,14 +41,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ittygo/itty/sessions"
 	"github.com/redis/go-redis/v9"
 )
 
-// DefaultPrefix starts every key the store writes.
-const DefaultPrefix = "itty:session:"
+// FallbackPrefix is the prefix of a store made with an empty prefix that is
+// used before a Manager has named it (see Namespace). No Manager's prefix
+// can be equal to it or start with it, because a cookie name cannot contain
+// parentheses.
+const FallbackPrefix = "itty:(direct):"
+
+// PrefixFor returns the key prefix a store made with an empty prefix takes
+// from a Manager whose session cookie is named cookieName: "itty:" +
+// cookieName + ":". Cookie names contain no colon, so the prefixes of two
+// cookie names never overlap. Ask Redis for "itty:" + cookieName + ":*" to
+// see one app's keys.
+func PrefixFor(cookieName string) string { return "itty:" + cookieName + ":" }
 
 // maxRetries bounds the optimistic-transaction retries of one Update.
 const maxRetries = 50
@@ -34,23 +69,111 @@ const maxRetries = 50
 // Store keeps sessions in Redis. It is safe for concurrent use by many
 // processes on many machines.
 type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
+	rdb redis.UniversalClient
+
+	// prefix is the key prefix once the store has one: given to New,
+	// derived in Namespace, or FallbackPrefix at first use. It never
+	// changes after that.
+	prefix atomic.Pointer[string]
+
+	mu       sync.Mutex // serialises the setting of prefix
+	explicit bool       // the prefix was given to New
+	named    string     // the cookie name the prefix was derived from
 }
 
-var _ sessions.Store = (*Store)(nil)
+var (
+	_ sessions.Store      = (*Store)(nil)
+	_ sessions.UserIndex  = (*Store)(nil)
+	_ sessions.Namespacer = (*Store)(nil)
+)
 
-// New returns a store using rdb, with keys starting with prefix (empty means
-// DefaultPrefix). Share one prefix between all instances of an app.
+// New returns a store using rdb, with keys starting with prefix. An empty
+// prefix means the one the Manager names (PrefixFor its cookie name; see
+// Namespace), which keeps apps on one Redis apart. A prefix of your own is
+// used as it is, whatever the Manager's cookie name: stores with the same
+// prefix share their sessions. Stores may share one client.
 func New(rdb redis.UniversalClient, prefix string) *Store {
-	if prefix == "" {
-		prefix = DefaultPrefix
+	s := &Store{rdb: rdb}
+	if prefix != "" {
+		s.explicit = true
+		s.prefix.Store(&prefix)
 	}
-	return &Store{rdb: rdb, prefix: prefix}
+	return s
 }
 
-func (s *Store) key(id string) string       { return s.prefix + "s:" + id }
-func (s *Store) userKey(user string) string { return s.prefix + "u:" + user }
+// Namespace implements sessions.Namespacer; sessions.New calls it with the
+// Manager's cookie name. A store given a prefix by New keeps it and
+// Namespace does nothing. Otherwise the first call sets the prefix to
+// PrefixFor(cookieName), later calls with the same name do nothing, and a
+// call with another name fails: one store value with a derived prefix
+// serves one app. Namespace also fails on a store already used under
+// FallbackPrefix, whose records the Manager would not see.
+func (s *Store) Namespace(cookieName string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.explicit:
+		return nil
+	case !isToken(cookieName):
+		return fmt.Errorf("redisstore: Namespace: %q is not a cookie name", cookieName)
+	case s.named == cookieName:
+		return nil
+	case s.named != "":
+		return fmt.Errorf("redisstore: this store already keeps the sessions of cookie %q under prefix %q and cannot also serve cookie %q; give each Manager its own store (redisstore.New) or an explicit prefix",
+			s.named, PrefixFor(s.named), cookieName)
+	case s.prefix.Load() != nil:
+		return fmt.Errorf("redisstore: this store was used before a Manager named it, under prefix %q; pass it to sessions.New before using it, or give redisstore.New an explicit prefix",
+			FallbackPrefix)
+	}
+	p := PrefixFor(cookieName)
+	s.named = cookieName
+	s.prefix.Store(&p)
+	return nil
+}
+
+// isToken reports whether s is an RFC 6265 cookie name (an HTTP token),
+// which has no colon or parenthesis: so PrefixFor of two names never
+// overlap, nor overlap FallbackPrefix.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Prefix returns the key prefix the store uses, or "" if it has none yet
+// (made with an empty prefix, and neither named by a Manager nor used).
+func (s *Store) Prefix() string {
+	if p := s.prefix.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// keyPrefix returns the prefix to use now, settling on FallbackPrefix if
+// the store has none yet.
+func (s *Store) keyPrefix() string {
+	if p := s.prefix.Load(); p != nil {
+		return *p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.prefix.Load(); p != nil { // named meanwhile
+		return *p
+	}
+	p := FallbackPrefix
+	s.prefix.Store(&p)
+	return p
+}
+
+func (s *Store) key(id string) string       { return s.keyPrefix() + "s:" + id }
+func (s *Store) userKey(user string) string { return s.keyPrefix() + "u:" + user }
 
 // ttl is how long Redis should keep rec: until it expires, at least 1 ms.
 func ttl(rec *sessions.Record) time.Duration {
