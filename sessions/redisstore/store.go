@@ -2,7 +2,10 @@
 // several machines. It lives in its own module so that apps without Redis do
 // not download a Redis client.
 //
-//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+//	rdb := redis.NewClient(&redis.Options{
+//		Addr:                  "127.0.0.1:6379",
+//		ContextTimeoutEnabled: true,
+//	})
 //	mgr, err := sessions.New(app, redisstore.New(rdb, ""), sessions.Options{})
 //
 // Each session is one Redis string holding the JSON record, with a TTL at
@@ -34,6 +37,35 @@
 // Manager has named it, works under FallbackPrefix and keeps that prefix
 // from then on; a Manager given it afterwards fails in sessions.New rather
 // than silently losing what was written.
+//
+// # Timeouts
+//
+// The Manager bounds every store call by sessions.Options.StoreTimeout (two
+// seconds by default): when Redis does not answer in time (hung, stopped,
+// or behind a network that drops packets) the request is answered with 500
+// by that deadline whatever the client is set to. The store keeps to the
+// deadline itself too: a call whose context has a deadline returns an
+// error shortly before it (by a tenth of the time left, at most 50 ms) if
+// Redis has not answered, even when the client is still waiting on its
+// socket, and Update never calls its fn after it has returned. Either way
+// the Manager's StoreTimeout, not the client's timeouts, is what a request
+// waits at most.
+//
+// The client's settings decide what becomes of a call given up on, and
+// what bounds calls made without a deadline. We recommend:
+//
+//   - ContextTimeoutEnabled: true. go-redis then puts the context's
+//     deadline on the socket, so a call given up on ends at the deadline
+//     and its connection is closed. Without it, go-redis ignores context
+//     deadlines on the socket: each call given up on holds a pooled
+//     connection until ReadTimeout ends its attempt, so a busy app can use
+//     up its pool while Redis is hung. (go-redis makes no further retries
+//     once the context is done, in both cases.)
+//   - ReadTimeout and WriteTimeout at their default (5 s) or shorter, never
+//     -1 or -2 (no deadline): they bound calls made without a deadline,
+//     such as direct use of the store with context.Background(), and,
+//     without ContextTimeoutEnabled, how long a call given up on lives.
+//     With ContextTimeoutEnabled, the earlier of the two deadlines applies.
 package redisstore
 
 import (
@@ -209,10 +241,18 @@ func (s *Store) index(ctx context.Context, pipe redis.Pipeliner, oldUser string,
 
 // Create implements sessions.Store.
 func (s *Store) Create(ctx context.Context, rec *sessions.Record) error {
+	rec = rec.Clone() // the caller may reuse its record once we return
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
+	_, err = bounded(ctx, func(ctx context.Context, _ *guard) (struct{}, error) {
+		return struct{}{}, s.create(ctx, rec, b)
+	})
+	return err
+}
+
+func (s *Store) create(ctx context.Context, rec *sessions.Record, b []byte) error {
 	ok, err := s.rdb.SetNX(ctx, s.key(rec.ID), b, ttl(rec)).Result()
 	if err != nil {
 		return fmt.Errorf("redisstore: create: %w", err)
@@ -233,18 +273,28 @@ func (s *Store) Create(ctx context.Context, rec *sessions.Record) error {
 
 // Load implements sessions.Store.
 func (s *Store) Load(ctx context.Context, id string) (*sessions.Record, error) {
-	b, err := s.rdb.Get(ctx, s.key(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, sessions.ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("redisstore: load: %w", err)
-	}
-	return decode(b, id)
+	return bounded(ctx, func(ctx context.Context, _ *guard) (*sessions.Record, error) {
+		b, err := s.rdb.Get(ctx, s.key(id)).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil, sessions.ErrNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: load: %w", err)
+		}
+		return decode(b, id)
+	})
 }
 
-// Update implements sessions.Store.
+// Update implements sessions.Store. It never calls fn after it has
+// returned, even when Redis answers after the context's deadline.
 func (s *Store) Update(ctx context.Context, id string, fn func(*sessions.Record) error) error {
+	_, err := bounded(ctx, func(ctx context.Context, g *guard) (struct{}, error) {
+		return struct{}{}, s.update(ctx, g, id, fn)
+	})
+	return err
+}
+
+func (s *Store) update(ctx context.Context, g *guard, id string, fn func(*sessions.Record) error) error {
 	key := s.key(id)
 	for range maxRetries {
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
@@ -260,8 +310,12 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*sessions.Record)
 				return err
 			}
 			oldUser := rec.User
-			if err := fn(rec); err != nil {
-				return fnError{err}
+			var fnErr error
+			if !g.do(func() { fnErr = fn(rec) }) {
+				return errGaveUp
+			}
+			if fnErr != nil {
+				return fnError{fnErr}
 			}
 			rec.ID = id
 			nb, err := json.Marshal(rec)
@@ -297,6 +351,13 @@ func (e fnError) Error() string { return e.err.Error() }
 
 // Delete implements sessions.Store.
 func (s *Store) Delete(ctx context.Context, id string) error {
+	_, err := bounded(ctx, func(ctx context.Context, _ *guard) (struct{}, error) {
+		return struct{}{}, s.delete(ctx, id)
+	})
+	return err
+}
+
+func (s *Store) delete(ctx context.Context, id string) error {
 	key := s.key(id)
 	b, err := s.rdb.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
@@ -324,6 +385,12 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // unexpired records, tombstones included, and drops from the user's set the
 // ids of records that are gone or have moved to another user.
 func (s *Store) ByUser(ctx context.Context, user string) ([]string, error) {
+	return bounded(ctx, func(ctx context.Context, _ *guard) ([]string, error) {
+		return s.byUser(ctx, user)
+	})
+}
+
+func (s *Store) byUser(ctx context.Context, user string) ([]string, error) {
 	ids, err := s.rdb.SMembers(ctx, s.userKey(user)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: by user: %w", err)
@@ -357,4 +424,84 @@ func (s *Store) ByUser(ctx context.Context, user string) ([]string, error) {
 		s.rdb.SRem(ctx, s.userKey(user), stale) // tidy; failure is harmless
 	}
 	return live, nil
+}
+
+// maxHeadroom is the most a call gives up before its context's deadline:
+// see bounded.
+const maxHeadroom = 50 * time.Millisecond
+
+// errGaveUp stops an Update whose caller has stopped waiting before it
+// calls fn.
+var errGaveUp = errors.New("redisstore: the caller stopped waiting")
+
+// bounded runs op and returns its result, or an error if op has not
+// finished shortly before ctx's deadline (by a tenth of the time left, at
+// most maxHeadroom) or when ctx is cancelled. A client that ignores
+// context deadlines on its socket (go-redis without ContextTimeoutEnabled)
+// would otherwise keep the call waiting past the deadline, and a caller
+// that stops waiting by itself, as the Manager does at StoreTimeout, would
+// learn only that the time is up, while the call went on with the caller's
+// values. Here the caller gets the store's error before its own deadline,
+// and the call given up on touches nothing of the caller's again: Create
+// works on a copy of the record, and Update's fn runs only under guard. A
+// call given up on runs on until the client gives up too, and what it
+// writes may still take effect, as any write whose answer is lost may.
+// Without a deadline, op runs on the caller's goroutine.
+func bounded[T any](ctx context.Context, op func(context.Context, *guard) (T, error)) (T, error) {
+	g := &guard{}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return op(ctx, g)
+	}
+	headroom := max(min(time.Until(deadline)/10, maxHeadroom), 0)
+	ctx, cancel := context.WithDeadline(ctx, deadline.Add(-headroom))
+	defer cancel()
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := op(ctx, g)
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+	}
+	g.giveUp()
+	select {
+	case r := <-done: // it answered just in time
+		return r.v, r.err
+	default:
+	}
+	var zero T
+	return zero, fmt.Errorf("redisstore: gave up waiting for Redis: %w", context.Cause(ctx))
+}
+
+// guard lets an op run the caller's code (Update's fn) only while the
+// caller is still waiting for it.
+type guard struct {
+	mu     sync.Mutex
+	gaveUp bool
+}
+
+// do runs f and returns true, unless the caller has stopped waiting.
+func (g *guard) do(f func()) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.gaveUp {
+		return false
+	}
+	f()
+	return true
+}
+
+// giveUp marks that the caller stops waiting; if do is running f, it
+// returns once f has.
+func (g *guard) giveUp() {
+	g.mu.Lock()
+	g.gaveUp = true
+	g.mu.Unlock()
 }
