@@ -44,6 +44,7 @@ func startRedis() (func(), error) {
 		if err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
+		opts.ContextTimeoutEnabled = true // as the package doc recommends
 		redisOpts = opts
 		return nil, ping()
 	}
@@ -60,7 +61,9 @@ func startRedis() (func(), error) {
 		return nil, err
 	}
 	stop := func() { cmd.Process.Kill(); cmd.Wait() }
-	redisOpts = &redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	// The client settings the package doc recommends; the outage and
+	// hung-Redis tests make clients of their own.
+	redisOpts = &redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), ContextTimeoutEnabled: true}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if err = ping(); err == nil {
 			return stop, nil
