@@ -41,6 +41,9 @@ const maxHops = 16
 
 // errRenamed and errStop carry a decision out of an Update's fn; the fn
 // stored nothing.
+//
+// Results of a store call are read only when the call returned without
+// error: a call that timed out may still be running, and writing them.
 var (
 	errRenamed = errors.New("sessions: renamed")
 	errStop    = errors.New("sessions: stop")
@@ -66,7 +69,10 @@ func (b *serverBackend) load(ctx context.Context, value string) (*Record, error)
 		rec, err = b.store.Load(ctx, value)
 		return err
 	})
-	return rec, err
+	if err != nil {
+		return nil, err // rec may still be written by a call that timed out
+	}
+	return rec, nil
 }
 
 func (b *serverBackend) cookieValue(rec *Record) (string, error) { return rec.ID, nil }
@@ -287,7 +293,10 @@ func (b *serverBackend) byUser(ctx context.Context, user string) ([]string, erro
 		ids, err = ix.ByUser(ctx, user)
 		return err
 	})
-	return ids, err
+	if err != nil {
+		return nil, err // ids may still be written by a call that timed out
+	}
+	return ids, nil
 }
 
 func (b *serverBackend) userSessions(ctx context.Context, user string) ([]Info, error) {
