@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ittygo/itty"
 	"github.com/ittygo/itty/ittytest"
 	"github.com/ittygo/itty/sessions"
 )
@@ -126,30 +125,10 @@ func TestFileStoreListingLeaksNoIDs(t *testing.T) {
 	store.Update(ctx, ids[1], func(r *sessions.Record) error { r.User = "cleo"; return nil })
 	store.Delete(ctx, ids[2])
 
-	app := itty.New()
-	mgr, err := sessions.New(app, store, sessions.Options{CookieName: "sid"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Post("/login", func(req *itty.Request) *itty.Response {
-		sess := mgr.Get(req)
-		if err := sess.Renew(); err != nil {
-			panic(err)
-		}
-		sess.SetUser(req.POST.Get("user"))
-		return app.Render(req, "ok")
-	})
-	app.Post("/set", func(req *itty.Request) *itty.Response {
-		mgr.Get(req).Set("k", "v")
-		return app.Render(req, "ok")
-	})
-	app.Post("/logout", func(req *itty.Request) *itty.Response {
-		mgr.Get(req).Destroy()
-		return app.Render(req, "ok")
-	})
+	app := loadApp(t, store) // login (renew), set, logout
 	for _, user := range []string{"dora", "dora", "eve"} {
 		c := ittytest.NewClient(t, app)
-		c.PostForm("/set", url.Values{})
+		c.PostForm("/set", url.Values{"k": {"k"}, "v": {"v"}})
 		if id, ok := c.Cookie("/", "sid"); ok {
 			ids = append(ids, id)
 		}

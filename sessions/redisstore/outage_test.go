@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ittygo/itty"
 	"github.com/ittygo/itty/ittytest"
 	"github.com/ittygo/itty/sessions"
 	"github.com/ittygo/itty/sessions/redisstore"
@@ -50,25 +49,8 @@ func TestOutage(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	logs := &lockedBuffer{}
-	app := itty.New()
-	app.Logger = logs.logger()
-	mgr, err := sessions.New(app, redisstore.New(rdb, ""), sessions.Options{CookieName: "sid"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Post("/login", func(req *itty.Request) *itty.Response {
-		sess := mgr.Get(req)
-		sess.Renew()
-		sess.SetUser(req.POST.Get("user"))
-		return app.Render(req, "ok")
-	})
-	app.Get("/whoami", func(req *itty.Request) *itty.Response {
-		if u := mgr.Get(req).User(); u != "" {
-			return app.Render(req, u)
-		}
-		return app.Render(req, "stranger")
-	})
+	a := newLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: "sid"})
+	app, logs := a.app, a.logs
 	c := ittytest.NewClient(t, app)
 	if r := c.PostForm("/login", url.Values{"user": {"ada"}}); r.StatusCode != 200 {
 		t.Fatalf("login: %d", r.StatusCode)
