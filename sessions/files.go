@@ -27,9 +27,6 @@ import (
 // session id (64 characters) and USER the hex of the first 16 bytes of the
 // SHA-256 of the user name. Index entries are empty: ByUser reads the id
 // from the session file, and only if that file's id hashes to its name.
-// Files written by earlier versions, named by the id itself, are renamed
-// by NewFileStore and Cleanup; stop processes of an earlier version before
-// starting this one on the same directory.
 //
 // NewFileStore refuses a directory (DIR, or its sessions, users or locks
 // subdirectory) that is a symbolic link or that is writable by its group
@@ -95,58 +92,6 @@ func NewFileStore(dir string, cleanupInterval time.Duration) (*FileStore, error)
 	}
 	s.janitor.start(cleanupInterval, func() { s.Cleanup(context.Background()) })
 	return s, nil
-}
-
-// prepareDir creates path (mode 0700) if it does not exist, with its
-// parents if parents is set, and checks that it is a real directory only
-// its owner can write to. It reports whether it created path.
-func prepareDir(path string, parents bool) (created bool, err error) {
-	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-		mkdir := os.Mkdir
-		if parents {
-			mkdir = os.MkdirAll
-		}
-		if err := mkdir(path, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-			return false, fmt.Errorf("sessions: file store: %w", err)
-		} else if err == nil {
-			created = true
-			// The umask may have taken bits away; make it exactly 0700.
-			if err := os.Chmod(path, 0o700); err != nil {
-				return false, fmt.Errorf("sessions: file store: %w", err)
-			}
-		}
-	}
-	return created, checkDir(path)
-}
-
-// checkDir returns an error, saying how to fix it, if path is a symbolic
-// link, not a directory, or writable by anyone but its owner.
-func checkDir(path string) error {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return fmt.Errorf("sessions: file store: %w", err)
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		real := ""
-		if target, err := filepath.EvalSymlinks(path); err == nil {
-			real = " (here " + target + ")"
-		}
-		return fmt.Errorf("sessions: file store: %s is a symbolic link, which anyone who can change the link could point at a directory of their own; use the real path, not a symlink%s", path, real)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("sessions: file store: %s is not a directory", path)
-	}
-	if perm := fi.Mode().Perm(); modeBitsMeaningful && perm&0o022 != 0 {
-		who := "world"
-		switch {
-		case perm&0o022 == 0o022:
-			who = "group- and world"
-		case perm&0o020 != 0:
-			who = "group"
-		}
-		return fmt.Errorf("sessions: file store: %s is %s-writable (mode %04o), so other users could plant, swap or delete session files; make it private with: chmod 700 %s", path, who, perm, path)
-	}
-	return nil
 }
 
 // Close stops the cleanup goroutine and waits for it to finish.
@@ -427,8 +372,7 @@ func (s *FileStore) dropStale(ctx context.Context, dir, name, user string) (stri
 }
 
 // Cleanup removes expired and damaged sessions, their index entries, and
-// temporary files left by processes killed while writing. It renames files
-// of an earlier version that are named by the session id.
+// temporary files left by processes killed while writing.
 func (s *FileStore) Cleanup(ctx context.Context) error {
 	dir := s.sessionsDir()
 	entries, err := os.ReadDir(dir)
