@@ -157,11 +157,12 @@ func (m *Manager) live(rec *Record, now time.Time) bool {
 	return now.Before(rec.LastSeen.Add(m.opts.IdleTimeout)) && now.Before(rec.Created.Add(m.lifetime(rec)))
 }
 
-// bound applies the Manager's current timeouts to a record about to be
-// stored, so the store's expiry (a TTL, a cleanup) follows them too.
+// bound gives a record about to be stored the Manager's current timeouts,
+// so the store's expiry (a TTL, a cleanup) follows them: a shortened
+// timeout is enforced at load (see live) and a lengthened one from the
+// session's next write.
 func (m *Manager) bound(rec *Record) {
-	rec.Idle = min(rec.Idle, m.opts.IdleTimeout)
-	rec.Lifetime = min(rec.Lifetime, m.lifetime(rec))
+	rec.Idle, rec.Lifetime = m.opts.IdleTimeout, m.lifetime(rec)
 }
 
 // Info describes one of a user's sessions.
