@@ -84,7 +84,9 @@ func New() *App {
 // and before it is written; packages such as sessions use it to save their
 // state and set cookies. fn may change resp. If fn returns an error the
 // request is answered as for a panic (500 with the reason logged), or with
-// the status of an error that has an HTTPStatus() int method. Hooks do not
+// the status of an error that has an HTTPStatus() int method; that answer
+// keeps the cookies the hooks set, since they stand for state the hooks
+// have already stored, but nothing else of resp. Hooks do not
 // run when the handler panicked or returned nil, so half-done work is never
 // saved.
 func (a *App) OnResponse(fn func(req *Request, resp *Response) error) {

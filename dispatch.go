@@ -56,15 +56,21 @@ func (a *App) afterHandler(req *Request, resp *Response) *Response {
 }
 
 // runHooks runs the OnResponse hooks; the first error fails the request.
+// The error's page keeps the cookies the hooks set: they describe what the
+// hooks have already stored (a renewed session id, say), which the error
+// of a later hook does not undo.
 func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
 	defer func() {
 		if v := recover(); v != nil {
 			out = a.fail(req, &PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
+	fromHooks := len(resp.cookies)
 	for _, h := range a.hooks {
 		if err := h(req, resp); err != nil {
-			return a.fail(req, err)
+			out = a.fail(req, err)
+			out.cookies = append(out.cookies, resp.cookies[fromHooks:]...)
+			return out
 		}
 	}
 	return resp
@@ -100,21 +106,25 @@ func (a *App) tooLarge(req *Request) *Response {
 // fail logs err and returns the error response for it: 500, or the status
 // an error with an HTTPStatus() int method asks for.
 func (a *App) fail(req *Request, err error) *Response {
-	attrs := []any{"method", req.Method, "path", req.Path, "err", err}
-	var pe *PanicError
-	if errors.As(err, &pe) {
-		attrs = append(attrs, "stack", string(pe.Stack))
-	}
-	a.logger().Error("itty: internal server error", attrs...)
-	if a.ServerError != nil {
-		if resp := a.safeServerError(req, err); resp != nil && resp.err == nil {
-			return resp
-		}
-	}
 	status := http.StatusInternalServerError
 	var se interface{ HTTPStatus() int }
 	if errors.As(err, &se) && se.HTTPStatus() >= 400 {
 		status = se.HTTPStatus()
+	}
+	attrs := []any{"method", req.Method, "path", req.Path, "status", status, "err", err}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		attrs = append(attrs, "stack", string(pe.Stack))
+	}
+	if status >= 500 {
+		a.logger().Error("itty: internal server error", attrs...)
+	} else {
+		a.logger().Warn("itty: request refused", attrs...)
+	}
+	if a.ServerError != nil {
+		if resp := a.safeServerError(req, err); resp != nil && resp.err == nil {
+			return resp
+		}
 	}
 	body := statusText(status)
 	if a.Debug {

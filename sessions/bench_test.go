@@ -40,7 +40,7 @@ func BenchmarkSessionRequest(b *testing.B) {
 	for _, name := range []string{"memory", "files"} {
 		store := stores[name](b)
 		now := time.Now()
-		rec := &sessions.Record{ID: sessions.NewID(), User: "ada", Created: now, LastSeen: now, Idle: time.Hour, Lifetime: 12 * time.Hour,
+		rec := &sessions.Record{ID: sessions.NewID(), Scope: "sid", User: "ada", Created: now, LastSeen: now, Idle: time.Hour, Lifetime: 12 * time.Hour,
 			Values: map[string]json.RawMessage{"user": json.RawMessage(`"ada"`)}}
 		if err := store.Create(context.Background(), rec); err != nil {
 			b.Fatal(err)

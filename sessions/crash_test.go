@@ -49,7 +49,7 @@ func TestCrashSafety(t *testing.T) {
 	var ids []string
 	for range crashSessions {
 		now := time.Now()
-		rec := &sessions.Record{ID: sessions.NewID(), Created: now, LastSeen: now, Idle: time.Hour, Lifetime: time.Hour,
+		rec := &sessions.Record{ID: sessions.NewID(), Scope: "sid", Created: now, LastSeen: now, Idle: time.Hour, Lifetime: time.Hour,
 			Values: map[string]json.RawMessage{"n": json.RawMessage("0"), "blob": mustJSON(crashBlob(0))}}
 		if err := store.Create(ctx, rec); err != nil {
 			t.Fatal(err)

@@ -3,10 +3,7 @@ package sessions
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-
-	"github.com/ittygo/itty"
 )
 
 // ConflictError reports that a request changed a session value that a
@@ -33,7 +30,8 @@ var ErrSessionEnded = errors.New("sessions: the session ended while the request 
 
 // endedError is ErrSessionEnded with its reason, and whether the client's
 // cookie should be cleared (its session is gone) or left alone (it may
-// already hold the session's new id).
+// already hold the session's new id). The App keeps the cleared cookie on
+// its 409 page, as it keeps every cookie an OnResponse hook set.
 type endedError struct {
 	why   string
 	clear bool
@@ -45,25 +43,13 @@ func (e *endedError) Error() string {
 
 func (e *endedError) Is(target error) bool { return target == ErrSessionEnded }
 
+// HTTPStatus makes the App answer 409 Conflict: the handler reported
+// success for changes that were not saved.
+func (e *endedError) HTTPStatus() int { return http.StatusConflict }
+
 var (
 	errDestroyed    = &endedError{why: "was destroyed", clear: true}
 	errBoundary     = &endedError{why: "was renewed across a login boundary"}
 	errRenewedFirst = &endedError{why: "was renewed by a concurrent request"}
+	errMoved        = &endedError{why: "had moved to a new id"}
 )
-
-// answer replaces the handler's response with a 409 page: the handler
-// reported success for changes that were not saved.
-func (e *endedError) answer(resp *itty.Response, m *Manager) error {
-	if c, ok := resp.BodyReader.(io.Closer); ok {
-		c.Close()
-	}
-	*resp = itty.Response{
-		StatusCode: http.StatusConflict,
-		Headers:    http.Header{"Vary": {"Cookie"}, "Cache-Control": {"no-store"}},
-		Body:       "409 Conflict: the session " + e.why + " while this request ran; nothing it changed was saved.\n",
-	}
-	if e.clear {
-		return m.clearCookie(resp)
-	}
-	return nil
-}

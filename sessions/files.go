@@ -60,15 +60,29 @@ const lockStripes = 64
 // minutes, negative never). Call Close to stop the cleanup.
 //
 // It returns an error if dir, or its sessions, users or locks
-// subdirectory, is a symbolic link, is not a directory, or is group- or
-// world-writable; the error says how to fix it.
+// subdirectory, is a symbolic link, is not a directory, is owned by another
+// user or is group- or world-writable, or if a directory above it could be
+// changed by another user (owned by someone but root or this user, or
+// world-writable without the sticky bit); the error says how to fix it.
+// The store keeps to the directory's real location: a symbolic link above
+// it that changes later does not move it.
 func NewFileStore(dir string, cleanupInterval time.Duration) (*FileStore, error) {
 	dir = filepath.Clean(dir)
-	s := &FileStore{dir: dir, sys: osFS{}}
 	fresh, err := prepareDir(dir, true)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAncestors(dir); err != nil {
+		return nil, err
+	}
+	// Pin the directory's real location, so that changing a symbolic
+	// link above it later cannot move the store.
+	parent, err := filepath.EvalSymlinks(filepath.Dir(dir))
+	if err != nil {
+		return nil, fmt.Errorf("sessions: file store: %w", err)
+	}
+	dir = filepath.Join(parent, filepath.Base(dir))
+	s := &FileStore{dir: dir, sys: osFS{}}
 	if fresh {
 		if err := s.sys.syncDir(filepath.Dir(dir)); err != nil {
 			return nil, fmt.Errorf("sessions: file store: %w", err)

@@ -50,6 +50,9 @@ func checkDir(path string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("sessions: file store: %s is not a directory", path)
 	}
+	if err := checkOwner(path, fi); err != nil {
+		return err
+	}
 	if perm := fi.Mode().Perm(); modeBitsMeaningful && perm&0o022 != 0 {
 		who := "world"
 		switch {

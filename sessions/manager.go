@@ -123,6 +123,11 @@ func (m *Manager) Get(req *itty.Request) *Session {
 			s.err = fmt.Errorf("sessions: load: %w", err)
 			break
 		}
+		if rec.RenamedTo != "" && rec.Scope == m.opts.CookieName {
+			// The id was renewed moments ago, and the browser may already
+			// hold the new one: never clear or replace its cookie.
+			s.stale = true
+		}
 		if !m.live(rec, now) {
 			continue
 		}
@@ -135,7 +140,8 @@ func (m *Manager) Get(req *itty.Request) *Session {
 }
 
 func (m *Manager) newRecord(now time.Time) *Record {
-	return &Record{ID: NewID(), Created: now, LastSeen: now, Idle: m.opts.IdleTimeout, Lifetime: m.opts.Lifetime}
+	return &Record{ID: NewID(), Scope: m.opts.CookieName, Created: now, LastSeen: now,
+		Idle: m.opts.IdleTimeout, Lifetime: m.opts.Lifetime}
 }
 
 // lifetime is the absolute lifetime the Manager allows rec now.
@@ -146,12 +152,12 @@ func (m *Manager) lifetime(rec *Record) time.Duration {
 	return m.opts.Lifetime
 }
 
-// live reports whether rec is a session this Manager accepts at now: not a
-// tombstone, and within both the timeouts the record was made with and the
-// Manager's current ones, so that shortening a timeout ends old sessions
-// at once.
+// live reports whether rec is a session this Manager accepts at now: one
+// of its own scope, not a tombstone, and within both the timeouts the
+// record was made with and the Manager's current ones, so that shortening
+// a timeout ends old sessions at once.
 func (m *Manager) live(rec *Record, now time.Time) bool {
-	if rec.IsTombstone() || rec.Expired(now) {
+	if rec.Scope != m.opts.CookieName || rec.IsTombstone() || rec.Expired(now) {
 		return false
 	}
 	return now.Before(rec.LastSeen.Add(m.opts.IdleTimeout)) && now.Before(rec.Created.Add(m.lifetime(rec)))
@@ -205,23 +211,30 @@ func (m *Manager) commit(req *itty.Request, resp *itty.Response) error {
 	}
 	now := time.Now()
 	if !s.needsSave(now) {
-		if s.isNew && s.sentCookie {
+		if s.isNew && s.sentCookie && !s.stale {
 			// The client sent a cookie for a session that is gone: clear it.
 			return m.clearCookie(resp)
 		}
 		return nil
 	}
+	if s.isNew && s.stale {
+		// A request that raced a renew of its session, with the old id: a
+		// fresh session here would replace the browser's new cookie.
+		return errMoved
+	}
 	resend, err := m.b.save(req.Context(), s, now)
 	var ended *endedError
 	switch {
 	case errors.As(err, &ended):
-		if l := m.app.Logger; l != nil {
-			l.Info("sessions: "+ended.Error(), "path", req.Path)
-		}
 		if !s.dirty() && !s.renewed {
 			return nil // a touch that found nothing to touch: nothing was lost
 		}
-		return ended.answer(resp, m)
+		if ended.clear {
+			if err := m.clearCookie(resp); err != nil {
+				return err
+			}
+		}
+		return ended
 	case err != nil:
 		return err
 	}

@@ -13,6 +13,11 @@ import (
 type Record struct {
 	// ID is the session id: 256 random bits, URL-safe base64.
 	ID string `json:"id"`
+	// Scope is the cookie name of the Manager that made the record. A
+	// Manager loads, renews and destroys only records of its own scope, so
+	// two Managers that share a store (shop and staff) never see each
+	// other's sessions.
+	Scope string `json:"scope,omitempty"`
 	// User is who the session belongs to, for UserSessions and DestroyUser;
 	// empty for an anonymous session.
 	User string `json:"user,omitempty"`

@@ -39,6 +39,14 @@ const tombstoneTTL = 2 * time.Minute
 // maxHops bounds how many renames one commit or destroy follows.
 const maxHops = 16
 
+// renewGap bounds how long a commit that followed a routine renew waits
+// for the renew's new record, polling every renewPoll: the two steps of a
+// renew are one store round trip apart, unless its process died between.
+const (
+	renewGap  = 500 * time.Millisecond
+	renewPoll = time.Millisecond
+)
+
 // errRenamed and errStop carry a decision out of an Update's fn; the fn
 // stored nothing.
 //
@@ -105,7 +113,8 @@ func (b *serverBackend) create(ctx context.Context, s *Session, now time.Time) e
 // the session a routine renew made of it.
 func (b *serverBackend) update(ctx context.Context, s *Session, now time.Time) error {
 	id := s.loadedID
-	for range maxHops {
+	gap := renewGap
+	for hop := 0; hop < maxHops; hop++ {
 		var next string
 		var stored *Record
 		err := b.m.call(ctx, func(ctx context.Context) error {
@@ -125,6 +134,18 @@ func (b *serverBackend) update(ctx context.Context, s *Session, now time.Time) e
 		case errors.Is(err, errRenamed):
 			id = next
 			continue
+		case errors.Is(err, ErrNotFound) && hop > 0 && gap > 0:
+			// A routine renew has left its tombstone and is about to
+			// create the new record: wait for it rather than lose the
+			// write. A renew that failed left an Ended reservation.
+			time.Sleep(renewPoll)
+			gap -= renewPoll
+			hop--
+			continue
+		case errors.Is(err, ErrNotFound) && hop > 0:
+			// The renew did not finish in time; the browser may yet get
+			// its new id, so leave the cookie alone.
+			return errMoved
 		case errors.Is(err, ErrNotFound):
 			return errDestroyed
 		case err != nil:
@@ -183,7 +204,7 @@ func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) e
 			s.apply(n, now)
 			n.ID = s.rec.ID
 			fresh = n
-			*cur = Record{ID: cur.ID, User: n.User, Created: cur.Created, LastSeen: now,
+			*cur = Record{ID: cur.ID, Scope: cur.Scope, User: n.User, Created: cur.Created, LastSeen: now,
 				RenamedTo: n.ID, Forward: forward, TombstoneUntil: now.Add(tombstoneTTL)}
 			return nil
 		})
@@ -223,8 +244,8 @@ func (b *serverBackend) end(ctx context.Context, id, user string) (bool, error) 
 		err := b.m.call(ctx, func(ctx context.Context) error {
 			return b.store.Update(ctx, id, func(cur *Record) error {
 				switch {
-				case cur.Ended:
-					return errStop
+				case cur.Ended, cur.Scope != b.m.opts.CookieName:
+					return errStop // already ended, or another Manager's
 				case cur.RenamedTo != "":
 					if cur.User == user {
 						next = cur.RenamedTo
@@ -235,7 +256,7 @@ func (b *serverBackend) end(ctx context.Context, id, user string) (bool, error) 
 				}
 				// Live: make it an Ended tombstone first, so a renew that
 				// races this destroy fails, then delete it.
-				*cur = Record{ID: cur.ID, User: cur.User, Created: cur.Created, LastSeen: cur.LastSeen,
+				*cur = Record{ID: cur.ID, Scope: cur.Scope, User: cur.User, Created: cur.Created, LastSeen: cur.LastSeen,
 					Ended: true, TombstoneUntil: time.Now().Add(tombstoneTTL)}
 				live = true
 				return nil
@@ -245,7 +266,7 @@ func (b *serverBackend) end(ctx context.Context, id, user string) (bool, error) 
 		case errors.Is(err, ErrNotFound) && hop > 0:
 			// A renew has left its tombstone but not yet created the new
 			// record: reserve the id so that it never will.
-			err = b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, endedRecord(id)) })
+			err = b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(id)) })
 			if errors.Is(err, ErrExists) {
 				continue // it just did: end it
 			}
@@ -270,9 +291,9 @@ func (b *serverBackend) end(ctx context.Context, id, user string) (bool, error) 
 	return ended, fmt.Errorf("sessions: destroy: more than %d renames in flight", maxHops)
 }
 
-func endedRecord(id string) *Record {
+func (b *serverBackend) endedRecord(id string) *Record {
 	now := time.Now()
-	return &Record{ID: id, Created: now, LastSeen: now, Ended: true, TombstoneUntil: now.Add(tombstoneTTL)}
+	return &Record{ID: id, Scope: b.m.opts.CookieName, Created: now, LastSeen: now, Ended: true, TombstoneUntil: now.Add(tombstoneTTL)}
 }
 
 func (b *serverBackend) index() (UserIndex, error) {

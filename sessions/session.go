@@ -25,6 +25,7 @@ type Session struct {
 
 	isNew      bool // the request brought no live session
 	sentCookie bool // the request sent a session cookie
+	stale      bool // ... naming a session renewed moments ago
 	destroyed  bool
 	renewed    bool // rec.ID is a new id, stored at commit
 	boundary   bool // the renew is a boundary even for the same user
@@ -215,7 +216,9 @@ func (s *Session) crossesBoundary() bool { return s.boundary || s.rec.User != s.
 
 // Destroy ends the session: the store's record is deleted at once and the
 // cookie removed. Requests of this session still in flight cannot bring it
-// back, and a renew of it in progress is ended too.
+// back, and a renew of it in progress is ended too. If the store fails,
+// Destroy returns the error and the request is answered with 500, whatever
+// the handler returns: a logout that did not happen never looks as if it did.
 func (s *Session) Destroy() error {
 	if s.err != nil {
 		return s.err
@@ -225,7 +228,10 @@ func (s *Session) Destroy() error {
 		return nil
 	}
 	if err := s.m.b.destroy(s.req.Context(), s); err != nil {
-		return fmt.Errorf("sessions: destroy: %w", err)
+		// The session may still be live: the request is answered 500,
+		// never as a logout that happened.
+		s.err = fmt.Errorf("sessions: destroy: %w", err)
+		return s.err
 	}
 	return nil
 }
