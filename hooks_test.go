@@ -63,6 +63,35 @@ func TestOnResponseHooks(t *testing.T) {
 	}
 }
 
+// TestHookErrorKeepsHookCookies: when a later hook fails, the error page
+// still carries the cookies earlier hooks set for state they stored (one
+// session manager's new id while another conflicts), but none of the
+// handler's; a 4xx from a hook is logged as a refusal, not a server error.
+func TestHookErrorKeepsHookCookies(t *testing.T) {
+	var logs syncBuffer
+	app := New()
+	app.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	app.OnResponse(func(req *Request, resp *Response) error {
+		return resp.SetCookie("a_sid", "renewed")
+	})
+	app.OnResponse(func(req *Request, resp *Response) error { return conflictErr{} })
+	app.Post("/", func(req *Request) *Response {
+		resp := app.Render(req, "saved")
+		resp.SetCookie("flash", "saved")
+		return resp
+	})
+	r := ittytest.NewClient(t, app).Post("/", "text/plain", nil)
+	if r.StatusCode != 409 || r.SetCookie("a_sid") == nil || r.SetCookie("a_sid").Value != "renewed" {
+		t.Fatalf("409 page: %d, Set-Cookie %v", r.StatusCode, r.Header.Values("Set-Cookie"))
+	}
+	if r.SetCookie("flash") != nil {
+		t.Fatalf("the failed response's own cookie went out: %v", r.Header.Values("Set-Cookie"))
+	}
+	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "itty: request refused") || !strings.Contains(l, "status=409") {
+		t.Fatalf("log: %s", l)
+	}
+}
+
 func TestCrossOriginProtection(t *testing.T) {
 	app := New()
 	app.Post("/do", func(req *Request) *Response { return NewResponse("done", 200) })
