@@ -25,8 +25,8 @@ type backend interface {
 	destroy(ctx context.Context, s *Session) error
 	// cookieValue is what the session cookie carries for rec.
 	cookieValue(rec *Record) (string, error)
-	// userSessions and destroyUser serve the Manager methods of the same
-	// names, or return ErrNotSupported.
+	// userSessions and destroyUser serve the Manager's UserSessions,
+	// DestroyUser and DestroyUserExcept (keepID), or return ErrNotSupported.
 	userSessions(ctx context.Context, user string) ([]Info, error)
-	destroyUser(ctx context.Context, user string) (int, error)
+	destroyUser(ctx context.Context, user, keepID string) (int, error)
 }

@@ -107,6 +107,6 @@ func (b *cookieBackend) userSessions(context.Context, string) ([]Info, error) {
 	return nil, ErrNotSupported
 }
 
-func (b *cookieBackend) destroyUser(context.Context, string) (int, error) {
+func (b *cookieBackend) destroyUser(context.Context, string, string) (int, error) {
 	return 0, ErrNotSupported
 }

@@ -34,7 +34,9 @@ type sessionKey struct{ m *Manager }
 
 // New returns a Manager for the App's itty handlers, keeping sessions in a
 // server-side store. It registers an OnResponse hook on app that saves the
-// session a handler used: a handler that panics saves nothing.
+// session a handler used: a handler that panics saves nothing. app may be
+// nil for a Manager that serves only net/http handlers, through
+// Middleware.
 //
 // New returns an error for settings a browser or the store would refuse
 // (see Options), so they fail at start-up, not on a user's login.
@@ -77,15 +79,14 @@ func NewCookieManager(app *itty.App, store *CookieStore, opts Options) (*Manager
 }
 
 func newManager(app *itty.App, opts Options) (*Manager, error) {
-	if app == nil {
-		return nil, errors.New("sessions: nil App")
-	}
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	m := &Manager{app: app, opts: opts}
-	app.OnResponse(m.commit)
+	if app != nil {
+		app.OnResponse(m.hook)
+	}
 	return m, nil
 }
 
@@ -96,7 +97,8 @@ func (m *Manager) CookieName() string { return m.opts.CookieName }
 // whose cookie names no live session (none, forged, expired or destroyed)
 // gets a new, empty session with a fresh id; it is stored, and its cookie
 // sent, only once something is put in it. At most three values of the
-// session cookie are looked up, however many the request sends.
+// session cookie are looked up, however many the request sends. Behind
+// Middleware, Get returns the session FromContext returns.
 //
 // If the store fails or does not answer within Options.StoreTimeout, Get
 // returns an empty session whose Err reports the failure, and the request
@@ -107,15 +109,29 @@ func (m *Manager) Get(req *itty.Request) *Session {
 	if s, ok := req.Value(key).(*Session); ok {
 		return s
 	}
-	s := &Session{m: m, req: req}
+	var s *Session
+	if l, ok := req.Context().Value(key).(*lazySession); ok {
+		s = l.get() // the middleware's: one session per request
+	} else {
+		s = m.open(req.Raw, req.COOKIES.GetList(m.opts.CookieName))
+	}
+	s.post = req.POST.Get
+	// The App's hook commits it, or nothing does if the handler fails.
+	s.hooked = m.app == req.App()
 	req.SetValue(key, s)
+	return s
+}
+
+// open loads the session named by the request's session cookie values.
+func (m *Manager) open(r *http.Request, values []string) *Session {
+	s := &Session{m: m, r: r}
 	now := time.Now()
-	for i, v := range req.COOKIES.GetList(m.opts.CookieName) {
+	for i, v := range values {
 		s.sentCookie = true
 		if i == maxCookieCandidates {
 			break
 		}
-		rec, err := m.b.load(req.Context(), v)
+		rec, err := m.b.load(r.Context(), v)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
@@ -144,6 +160,25 @@ func (m *Manager) newRecord(now time.Time) *Record {
 		Idle: m.opts.IdleTimeout, Lifetime: m.opts.Lifetime}
 }
 
+// idle is the idle timeout the Manager allows rec now.
+func (m *Manager) idle(rec *Record) time.Duration {
+	if rec.Persistent {
+		return m.opts.RememberIdleTimeout
+	}
+	return m.opts.IdleTimeout
+}
+
+// deadline is when the Manager will end rec if it is not used again.
+func (m *Manager) deadline(rec *Record) time.Time {
+	d := rec.ExpiresAt()
+	for _, t := range []time.Time{rec.LastSeen.Add(m.idle(rec)), rec.Created.Add(m.lifetime(rec))} {
+		if t.Before(d) {
+			d = t
+		}
+	}
+	return d
+}
+
 // lifetime is the absolute lifetime the Manager allows rec now.
 func (m *Manager) lifetime(rec *Record) time.Duration {
 	if rec.Persistent {
@@ -160,7 +195,7 @@ func (m *Manager) live(rec *Record, now time.Time) bool {
 	if rec.Scope != m.opts.CookieName || rec.IsTombstone() || rec.Expired(now) {
 		return false
 	}
-	return now.Before(rec.LastSeen.Add(m.opts.IdleTimeout)) && now.Before(rec.Created.Add(m.lifetime(rec)))
+	return now.Before(rec.LastSeen.Add(m.idle(rec))) && now.Before(rec.Created.Add(m.lifetime(rec)))
 }
 
 // bound gives a record about to be stored the Manager's current timeouts,
@@ -168,7 +203,7 @@ func (m *Manager) live(rec *Record, now time.Time) bool {
 // timeout is enforced at load (see live) and a lengthened one from the
 // session's next write.
 func (m *Manager) bound(rec *Record) {
-	rec.Idle, rec.Lifetime = m.opts.IdleTimeout, m.lifetime(rec)
+	rec.Idle, rec.Lifetime = m.idle(rec), m.lifetime(rec)
 }
 
 // Info describes one of a user's sessions.
@@ -176,7 +211,13 @@ type Info struct {
 	ID       string
 	Created  time.Time
 	LastSeen time.Time
-	Expires  time.Time
+	// Expires is when the session ends unless it is used again.
+	Expires time.Time
+	// Remembered says the user chose "remember me".
+	Remembered bool
+	// UserAgent and IP are the client's User-Agent header and address as
+	// of the session's last write, with Options.TrackClients; else empty.
+	UserAgent, IP string
 }
 
 // UserSessions lists the live sessions of user (set with Session.SetUser).
@@ -192,16 +233,33 @@ func (m *Manager) UserSessions(ctx context.Context, user string) ([]Info, error)
 // still in flight, and renews in progress, cannot bring one back. It
 // returns ErrNotSupported where UserSessions does.
 func (m *Manager) DestroyUser(ctx context.Context, user string) (int, error) {
-	return m.b.destroyUser(ctx, user)
+	return m.b.destroyUser(ctx, user, "")
 }
 
-// commit is the App's OnResponse hook: it saves the session this Manager
-// gave the handler, if any, and sets or clears its cookie.
-func (m *Manager) commit(req *itty.Request, resp *itty.Response) error {
+// DestroyUserExcept ends every session of user but the one with id keepID
+// ("log out my other devices", with keepID the current session's ID) and
+// returns how many it ended, with DestroyUser's guarantees for the others.
+func (m *Manager) DestroyUserExcept(ctx context.Context, user, keepID string) (int, error) {
+	if keepID == "" {
+		return 0, errors.New("sessions: DestroyUserExcept needs the id of the session to keep")
+	}
+	return m.b.destroyUser(ctx, user, keepID)
+}
+
+// hook is the App's OnResponse hook: it commits the session this Manager
+// gave the handler, if any, unless the middleware already has.
+func (m *Manager) hook(req *itty.Request, resp *itty.Response) error {
 	s, ok := req.Value(sessionKey{m}).(*Session)
-	if !ok {
+	if !ok || s.committed {
 		return nil
 	}
+	return m.commit(s, resp)
+}
+
+// commit saves what the request did to s and sets or clears its cookie on
+// resp; an error is the request's answer (500, or 409).
+func (m *Manager) commit(s *Session, resp *itty.Response) error {
+	s.committed = true
 	if s.err != nil {
 		return s.err
 	}
@@ -222,7 +280,7 @@ func (m *Manager) commit(req *itty.Request, resp *itty.Response) error {
 		// fresh session here would replace the browser's new cookie.
 		return errMoved
 	}
-	resend, err := m.b.save(req.Context(), s, now)
+	resend, err := m.b.save(s.r.Context(), s, now)
 	var ended *endedError
 	switch {
 	case errors.As(err, &ended):
@@ -238,10 +296,16 @@ func (m *Manager) commit(req *itty.Request, resp *itty.Response) error {
 	case err != nil:
 		return err
 	}
-	if resend {
+	if resend || m.slides(s, now) {
 		return m.setCookie(s, resp)
 	}
 	return nil
+}
+
+// slides reports whether a persistent cookie should be sent again because
+// this request moved the session's idle deadline by TouchInterval or more.
+func (m *Manager) slides(s *Session, now time.Time) bool {
+	return (m.opts.Persistent || s.rec.Persistent) && !s.isNew && now.Sub(s.loadedSeen) >= m.opts.TouchInterval
 }
 
 func withVary(h http.Header) http.Header {
@@ -261,14 +325,11 @@ func withVary(h http.Header) http.Header {
 }
 
 func (m *Manager) cookieOptions(s *Session) itty.CookieOptions {
-	o := itty.CookieOptions{
-		HttpOnly: true,
-		SameSite: itty.SameSiteLax,
-		Secure:   m.opts.Secure || s.req.IsSecure(),
-		Domain:   m.opts.Domain,
-	}
-	if s.rec.Persistent {
-		o.MaxAge = time.Until(s.rec.Created.Add(min(s.rec.Lifetime, m.lifetime(s.rec))))
+	o := m.opts.cookie(s.r.TLS != nil)
+	if m.opts.Persistent || s.rec.Persistent {
+		// The browser forgets the cookie when the server would end the
+		// session.
+		o.MaxAge = time.Until(m.deadline(s.rec))
 		if o.MaxAge <= 0 {
 			o.MaxAge = -1
 		}
@@ -290,5 +351,5 @@ func (m *Manager) setCookie(s *Session, resp *itty.Response) error {
 
 func (m *Manager) clearCookie(resp *itty.Response) error {
 	resp.Headers.Set("Cache-Control", "no-store")
-	return resp.DeleteCookie(m.opts.CookieName, itty.CookieOptions{Domain: m.opts.Domain, Secure: m.opts.Secure})
+	return resp.DeleteCookie(m.opts.CookieName, m.opts.cookie(false))
 }

@@ -39,6 +39,10 @@ type Options struct {
 	// "remember me" (Session.RememberMe). Zero means 30 days; more than
 	// 400 days (itty.MaxCookieAge, which browsers cap) is an error.
 	RememberLifetime time.Duration
+	// RememberIdleTimeout replaces IdleTimeout for a remembered session,
+	// so that "remember me" is not ended by the ordinary idle timeout.
+	// Zero means RememberLifetime itself (no idle timeout of its own).
+	RememberIdleTimeout time.Duration
 	// TouchInterval limits how often a read-only request writes to the
 	// store just to move the idle deadline. Zero means a tenth of
 	// IdleTimeout, at most one minute.
@@ -47,12 +51,32 @@ type Options struct {
 	// answer in time fails the request with 500 rather than holding it.
 	// Zero means DefaultStoreTimeout (two seconds).
 	StoreTimeout time.Duration
+	// Persistent gives every session's cookie a Max-Age that ends when the
+	// server would end the session (the idle deadline, or the absolute one
+	// if sooner), re-sent as activity moves the idle deadline (at most once
+	// per TouchInterval). Without it, a session's cookie ends with the
+	// browser session, unless the user chose "remember me".
+	Persistent bool
 	// Secure always marks the cookie Secure. Without it, the cookie is
 	// Secure when the request came over TLS. Behind a TLS-terminating
 	// proxy, set it.
 	Secure bool
 	// Domain, if set, shares the cookie with subdomains.
 	Domain string
+	// Path is the cookie's Path. Empty means "/".
+	Path string
+	// SameSite is the cookie's SameSite attribute. Zero (SameSiteDefault)
+	// means SameSiteLax; SameSiteNone, for a site embedded in another,
+	// needs Secure.
+	SameSite itty.SameSite
+	// Partitioned asks browsers for a cookie jar per top-level site
+	// (CHIPS), for an app embedded in other sites; it needs Secure.
+	Partitioned bool
+	// TrackClients records each session's client (User-Agent and the
+	// address the request came from, r.RemoteAddr) for Manager.UserSessions,
+	// updated when the session is written. Off by default: it is personal
+	// data. Behind a proxy, set RemoteAddr from a trusted header first.
+	TrackClients bool
 }
 
 // withDefaults fills in the zero fields of o and checks the result, so that
@@ -68,6 +92,15 @@ func (o Options) withDefaults() (Options, error) {
 	if o.RememberLifetime <= 0 {
 		o.RememberLifetime = DefaultRememberLifetime
 	}
+	if o.RememberIdleTimeout <= 0 {
+		o.RememberIdleTimeout = o.RememberLifetime
+	}
+	if o.Path == "" {
+		o.Path = "/"
+	}
+	if o.SameSite == itty.SameSiteDefault {
+		o.SameSite = itty.SameSiteLax
+	}
 	if o.TouchInterval <= 0 {
 		o.TouchInterval = min(o.IdleTimeout/10, time.Minute)
 	}
@@ -79,13 +112,23 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.CookieName == "" {
 		o.CookieName = DefaultCookieName()
-		if o.Secure && o.Domain == "" {
+		if o.Secure && o.Domain == "" && o.Path == "/" {
 			o.CookieName = "__Host-" + o.CookieName
 		}
 	}
 	// The session cookie as it will be sent; SetCookie applies every rule
 	// browsers enforce (name, domain, prefixes).
-	probe := itty.CookieOptions{Secure: true, Domain: o.Domain, HttpOnly: true, SameSite: itty.SameSiteLax}
+	if o.SameSite == itty.SameSiteNone && !o.Secure {
+		return o, errors.New("sessions: SameSite=None needs Options.Secure: browsers refuse a SameSite=None cookie without Secure")
+	}
+	if o.Partitioned && !o.Secure {
+		return o, errors.New("sessions: Partitioned needs Options.Secure: browsers refuse a partitioned cookie without Secure")
+	}
+	// The session cookie as it will be sent; SetCookie applies every rule
+	// browsers enforce (name, domain, path, prefixes, SameSite=None,
+	// Partitioned).
+	probe := o.cookie(true)
+	probe.MaxAge = o.RememberLifetime
 	if err := (&itty.Response{}).SetCookie(o.CookieName, "x", probe); err != nil {
 		return o, fmt.Errorf("sessions: cookie settings: %w", err)
 	}
@@ -118,4 +161,16 @@ func DefaultCookieName() string {
 		return '_'
 	}, strings.TrimSuffix(path.Base(pkg), ".test"))
 	return "itty_" + base + "_" + hex.EncodeToString(sum[:4]) + "_sid"
+}
+
+// cookie is the session cookie's attributes, Secure as given.
+func (o *Options) cookie(secure bool) itty.CookieOptions {
+	return itty.CookieOptions{
+		Path:        o.Path,
+		Domain:      o.Domain,
+		Secure:      o.Secure || secure,
+		HttpOnly:    true,
+		SameSite:    o.SameSite,
+		Partitioned: o.Partitioned,
+	}
 }

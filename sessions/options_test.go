@@ -62,13 +62,20 @@ func TestDefaultCookieNameSurvivesRename(t *testing.T) {
 	}
 }
 
-// TestOptionsBrowsersRefuse: settings that would fail every login later
-// are errors from New.
+// TestOptionsBrowsersRefuse: settings that would fail every login later,
+// or that browsers would refuse (SameSite=None or Partitioned without
+// Secure, a bad Path, a __Host- name with a Path or Domain), are errors
+// from New, naming the rule.
 func TestOptionsBrowsersRefuse(t *testing.T) {
 	for _, o := range []sessions.Options{
 		{RememberLifetime: itty.MaxCookieAge + time.Hour},
 		{CookieName: "bad name"},
 		{CookieName: "__Host-sid", Secure: true, Domain: "example.com"},
+		{CookieName: "__Host-sid", Secure: true, Path: "/app/"},
+		{SameSite: itty.SameSiteNone},
+		{Partitioned: true},
+		{Path: "no-slash"},
+		{Path: "/a;b"},
 	} {
 		if _, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), o); err == nil {
 			t.Errorf("%+v accepted", o)
@@ -76,5 +83,13 @@ func TestOptionsBrowsersRefuse(t *testing.T) {
 	}
 	if _, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), sessions.Options{RememberLifetime: itty.MaxCookieAge}); err != nil {
 		t.Errorf("400 days refused: %v", err)
+	}
+	_, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), sessions.Options{SameSite: itty.SameSiteNone})
+	if err == nil || !strings.Contains(err.Error(), "SameSite=None needs") {
+		t.Errorf("SameSite=None without Secure: %v", err)
+	}
+	mgr, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), sessions.Options{Secure: true, Path: "/app/"})
+	if err != nil || strings.HasPrefix(mgr.CookieName(), "__Host-") {
+		t.Errorf("a Path other than / cannot take the __Host- prefix: %v %v", mgr, err)
 	}
 }

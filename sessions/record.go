@@ -36,6 +36,10 @@ type Record struct {
 	Lifetime time.Duration `json:"lifetime"`
 	// Persistent is "remember me": the cookie outlives the browser session.
 	Persistent bool `json:"persistent,omitempty"`
+	// UserAgent and IP describe the client as of the last write, when the
+	// Manager's Options.TrackClients is on.
+	UserAgent string `json:"ua,omitempty"`
+	IP        string `json:"ip,omitempty"`
 	// A tombstone is a record that is not a session: the Manager never
 	// loads one as a session, and stores keep it until TombstoneUntil,
 	// longer than any request runs. RenamedTo marks the tombstone a renew

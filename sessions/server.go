@@ -229,16 +229,19 @@ func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) e
 // destroy ends the session the request loaded and any renew of it in
 // progress for the same user.
 func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
-	_, err := b.end(ctx, s.loadedID, s.loadedUser)
+	_, err := b.end(ctx, s.loadedID, s.loadedUser, "")
 	return err
 }
 
 // end deletes the live record id and follows renames of it that stay with
-// user, reserving an id a renew has not created yet. It reports whether it
-// ended a live session.
-func (b *serverBackend) end(ctx context.Context, id, user string) (bool, error) {
+// user, reserving an id a renew has not created yet; it stops at keepID. It
+// reports whether it ended a live session.
+func (b *serverBackend) end(ctx context.Context, id, user, keepID string) (bool, error) {
 	ended := false
 	for hop := range maxHops {
+		if id == keepID {
+			return ended, nil
+		}
 		var next string
 		live := false
 		err := b.m.call(ctx, func(ctx context.Context) error {
@@ -340,20 +343,21 @@ func (b *serverBackend) userSessions(ctx context.Context, user string) ([]Info, 
 			return nil, err
 		}
 		if rec.User == user && b.m.live(rec, now) {
-			out = append(out, Info{ID: rec.ID, Created: rec.Created, LastSeen: rec.LastSeen, Expires: rec.ExpiresAt()})
+			out = append(out, Info{ID: rec.ID, Created: rec.Created, LastSeen: rec.LastSeen, Expires: b.m.deadline(rec),
+				Remembered: rec.Persistent, UserAgent: rec.UserAgent, IP: rec.IP})
 		}
 	}
 	return out, nil
 }
 
-func (b *serverBackend) destroyUser(ctx context.Context, user string) (int, error) {
+func (b *serverBackend) destroyUser(ctx context.Context, user, keepID string) (int, error) {
 	ids, err := b.byUser(ctx, user)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, id := range ids {
-		ended, err := b.end(ctx, id, user)
+		ended, err := b.end(ctx, id, user, keepID)
 		if ended {
 			n++
 		}

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"time"
-
-	"github.com/ittygo/itty"
 )
 
 // Session is one request's view of a session. Reads see the session as it
@@ -14,14 +14,17 @@ import (
 // handler's response is written. A Session belongs to its request: do not
 // keep it after the handler returns.
 type Session struct {
-	m   *Manager
-	req *itty.Request
-	rec *Record // as loaded, with this request's Renew, SetUser and RememberMe
-	err error
+	m    *Manager
+	r    *http.Request       // the request, for its context, TLS and headers
+	post func(string) string // the request's form values, for CheckCSRF
+	rec  *Record             // as loaded, with this request's Renew, SetUser and RememberMe
+	err  error
 
-	// What the request brought: the record's id, user and revision.
+	// What the request brought: the record's id, user, revision and
+	// when it was last seen.
 	loadedID, loadedUser string
 	loadedRev            uint64
+	loadedSeen           time.Time
 
 	isNew      bool // the request brought no live session
 	sentCookie bool // the request sent a session cookie
@@ -32,12 +35,14 @@ type Session struct {
 
 	changes           map[string]json.RawMessage // nil value: deleted
 	persistentChanged bool
+	committed         bool // saved (or failed to) by the App's hook or the middleware
+	hooked            bool // an itty handler of the Manager's App has it: the App's hook commits
 }
 
 // loaded makes rec the session the request brought.
 func (s *Session) loaded(rec *Record) {
 	s.rec = rec
-	s.loadedID, s.loadedUser, s.loadedRev = rec.ID, rec.User, rec.Rev
+	s.loadedID, s.loadedUser, s.loadedRev, s.loadedSeen = rec.ID, rec.User, rec.Rev, rec.LastSeen
 }
 
 // Err returns the store error met loading the session, if any. The request
@@ -94,6 +99,20 @@ func (s *Session) GetBool(key string) bool {
 	return v
 }
 
+// GetFloat returns the float64 under key, or 0.
+func (s *Session) GetFloat(key string) float64 {
+	var v float64
+	s.Decode(key, &v)
+	return v
+}
+
+// GetBytes returns the bytes under key (set as a []byte), or nil.
+func (s *Session) GetBytes(key string) []byte {
+	var v []byte
+	s.Decode(key, &v)
+	return v
+}
+
 // GetTime returns the time under key, or the zero time.
 func (s *Session) GetTime(key string) time.Time {
 	var v time.Time
@@ -128,21 +147,48 @@ func (s *Session) change(key string, v json.RawMessage) {
 
 const flashKey = "_flash"
 
-// AddFlash adds a message to show on a later request, such as "Saved.".
-func (s *Session) AddFlash(msg string) {
-	var msgs []string
-	s.Decode(flashKey, &msgs)
-	s.Set(flashKey, append(msgs, msg))
+// flash is one message of AddFlash.
+type flash struct {
+	Msg      string `json:"m"`
+	Category string `json:"c,omitempty"`
 }
 
-// Flashes returns the messages added with AddFlash and removes them: each
-// is read once.
-func (s *Session) Flashes() []string {
-	var msgs []string
-	if s.Decode(flashKey, &msgs) {
-		s.Delete(flashKey)
+// AddFlash adds a message to show on a later request, such as "Saved.",
+// with an optional category (such as "error" or "info") that Flashes can
+// select by.
+func (s *Session) AddFlash(msg string, category ...string) {
+	var fs []flash
+	s.Decode(flashKey, &fs)
+	f := flash{Msg: msg}
+	if len(category) > 0 {
+		f.Category = category[0]
 	}
-	return msgs
+	s.Set(flashKey, append(fs, f))
+}
+
+// Flashes returns the messages added with AddFlash, in order, and removes
+// them: each is read once. With a category, it returns and removes only
+// the messages of that category.
+func (s *Session) Flashes(category ...string) []string {
+	var fs []flash
+	if !s.Decode(flashKey, &fs) {
+		return nil
+	}
+	var out []string
+	var keep []flash
+	for _, f := range fs {
+		if len(category) == 0 || f.Category == category[0] {
+			out = append(out, f.Msg)
+		} else {
+			keep = append(keep, f)
+		}
+	}
+	if len(keep) == 0 {
+		s.Delete(flashKey)
+	} else if len(out) > 0 {
+		s.Set(flashKey, keep)
+	}
+	return out
 }
 
 // User returns the user the session belongs to, or "".
@@ -227,7 +273,7 @@ func (s *Session) Destroy() error {
 	if s.isNew {
 		return nil
 	}
-	if err := s.m.b.destroy(s.req.Context(), s); err != nil {
+	if err := s.m.b.destroy(s.r.Context(), s); err != nil {
 		// The session may still be live: the request is answered 500,
 		// never as a logout that happened.
 		s.err = fmt.Errorf("sessions: destroy: %w", err)
@@ -293,5 +339,12 @@ func (s *Session) apply(cur *Record, now time.Time) {
 		cur.Persistent, cur.Lifetime = s.rec.Persistent, s.rec.Lifetime
 	}
 	cur.LastSeen = now
+	if s.m.opts.TrackClients {
+		cur.UserAgent = s.r.UserAgent()
+		cur.IP = s.r.RemoteAddr
+		if host, _, err := net.SplitHostPort(s.r.RemoteAddr); err == nil {
+			cur.IP = host
+		}
+	}
 	s.m.bound(cur)
 }

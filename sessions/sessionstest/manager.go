@@ -504,6 +504,8 @@ func runManager(t *testing.T, caps Caps, mk maker) {
 		}
 	})
 	runAttacks(t, caps, mk)
+	runMiddleware(t, caps, mk)
+	runFeatures(t, caps, mk)
 	if caps.ServerSide {
 		runConcurrency(t, mk)
 		runServerAttacks(t, mk)
