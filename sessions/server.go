@@ -249,11 +249,16 @@ func (b *serverBackend) end(ctx context.Context, id, user, keepID string) (bool,
 				switch {
 				case cur.Ended, cur.Scope != b.m.opts.CookieName:
 					return errStop // already ended, or another Manager's
+				case cur.RenamedTo != "" && cur.User == user:
+					// A renew of this user's session: end the tombstone too,
+					// so commits that would follow it are refused at once,
+					// and go on to the new id.
+					next = cur.RenamedTo
+					*cur = Record{ID: cur.ID, Scope: cur.Scope, User: cur.User, Created: cur.Created, LastSeen: cur.LastSeen,
+						Ended: true, TombstoneUntil: cur.TombstoneUntil}
+					return nil
 				case cur.RenamedTo != "":
-					if cur.User == user {
-						next = cur.RenamedTo
-					}
-					return errStop
+					return errStop // renewed into another user's session
 				case cur.User != user:
 					return errStop // a stale index entry: not this user's session
 				}

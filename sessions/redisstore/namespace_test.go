@@ -90,14 +90,16 @@ func TestInstancesOfOneAppShareSessions(t *testing.T) {
 }
 
 // TestExplicitPrefixIsKept checks that a prefix given to New is not
-// replaced by the Manager's: apps that choose the same prefix share
-// sessions, whatever their cookie names.
+// replaced by the Manager's: instances that choose the same prefix share
+// sessions. (Managers with different cookie names still do not: every
+// record carries its Manager's scope; see TestTwoAppsOnOneRedisDoNotShareSessions.)
 func TestExplicitPrefixIsKept(t *testing.T) {
 	rdb := newClient(t)
 	prefix := "itty-test:" + sessions.NewID()[:12] + ":"
 	storeA, storeB := redisstore.New(rdb, prefix), redisstore.New(rdb, prefix)
-	a := newLoginApp(t, storeA, sessions.Options{CookieName: uniqueCookie("app_a_sid")})
-	b := newLoginApp(t, storeB, sessions.Options{CookieName: uniqueCookie("app_b_sid")})
+	name := uniqueCookie("app_sid")
+	a := newLoginApp(t, storeA, sessions.Options{CookieName: name})
+	b := newLoginApp(t, storeB, sessions.Options{CookieName: name})
 	if storeA.Prefix() != prefix || storeB.Prefix() != prefix {
 		t.Fatalf("prefixes %q and %q, want %q", storeA.Prefix(), storeB.Prefix(), prefix)
 	}
