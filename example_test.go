@@ -111,3 +111,38 @@ func ExampleApp_Use() {
 	fmt.Println(rec.Header().Get("X-Frame-Options"))
 	// Output: DENY
 }
+
+// A signed cookie comes back as it was set; one the client changed is
+// simply absent.
+func ExampleApp_SetSignedCookie() {
+	app := itty.New()
+	if err := app.SetCookieKeys(itty.NewCookieKey()); err != nil { // from config in a real app
+		panic(err)
+	}
+	app.Post("/prefs", func(req *itty.Request) *itty.Response {
+		resp := app.Render(req, "saved")
+		app.SetSignedCookie(resp, "prefs", map[string]string{"theme": "dark"})
+		return resp
+	})
+	app.Get("/prefs", func(req *itty.Request) *itty.Response {
+		var prefs map[string]string
+		if !app.SignedCookie(req, "prefs", &prefs) {
+			return app.Render(req, "no valid prefs")
+		}
+		return app.Render(req, "theme: "+prefs["theme"])
+	})
+
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("POST", "/prefs", nil))
+	cookie := rec.Result().Cookies()[0]
+	for _, value := range []string{cookie.Value, cookie.Value[:len(cookie.Value)-2] + "xx"} {
+		req := httptest.NewRequest("GET", "/prefs", nil)
+		req.AddCookie(&http.Cookie{Name: "prefs", Value: value})
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, req)
+		fmt.Println(rec.Body.String())
+	}
+	// Output:
+	// theme: dark
+	// no valid prefs
+}
