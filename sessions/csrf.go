@@ -31,7 +31,7 @@ func (s *Session) CheckCSRF() bool {
 	want := s.GetString(csrfKey)
 	got := s.r.Header.Get("X-CSRF-Token")
 	if got == "" && s.post != nil {
-		got = s.post(CSRFFieldName)
+		got = s.post.Get(CSRFFieldName)
 	}
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }

@@ -115,7 +115,7 @@ func (m *Manager) Get(req *itty.Request) *Session {
 	} else {
 		s = m.open(req.Raw, req.COOKIES.GetList(m.opts.CookieName))
 	}
-	s.post = req.POST.Get
+	s.post = &req.POST
 	// The App's hook commits it, or nothing does if the handler fails.
 	s.hooked = m.app == req.App()
 	req.SetValue(key, s)

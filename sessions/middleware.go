@@ -70,7 +70,7 @@ func (l *lazySession) get() *Session {
 			values = append(values, c.Value)
 		}
 		l.s = l.m.open(l.r, values)
-		l.s.post = l.r.PostFormValue
+		l.s.post = plainForm{l.r}
 	})
 	return l.s
 }

@@ -15,9 +15,9 @@ import (
 // keep it after the handler returns.
 type Session struct {
 	m    *Manager
-	r    *http.Request       // the request, for its context, TLS and headers
-	post func(string) string // the request's form values, for CheckCSRF
-	rec  *Record             // as loaded, with this request's Renew, SetUser and RememberMe
+	r    *http.Request // the request, for its context, TLS and headers
+	post formValues    // the request's form values, for CheckCSRF
+	rec  *Record       // as loaded, with this request's Renew, SetUser and RememberMe
 	err  error
 
 	// What the request brought: the record's id, user, revision and
@@ -38,6 +38,14 @@ type Session struct {
 	committed         bool // saved (or failed to) by the App's hook or the middleware
 	hooked            bool // an itty handler of the Manager's App has it: the App's hook commits
 }
+
+// formValues is where CheckCSRF finds the form's token: an itty Request's
+// POST, or a plain request's PostFormValue.
+type formValues interface{ Get(key string) string }
+
+type plainForm struct{ r *http.Request }
+
+func (f plainForm) Get(key string) string { return f.r.PostFormValue(key) }
 
 // loaded makes rec the session the request brought.
 func (s *Session) loaded(rec *Record) {
