@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the programs the tests drive for real
-# when they are missing: chromium (browser tests) and redis-server (the
-# Redis session store). Sourced by .ci/run; usable by hand: sudo scripts/deps.sh
+# when they are missing: chromium (browser tests), redis-server and
+# redis-cli (the Redis session store, one server and a cluster) and
+# PostgreSQL (the PostgreSQL session store). Sourced by .ci/run; usable by hand: sudo scripts/deps.sh
 set -uo pipefail
 
 apt_updated=
@@ -28,12 +29,18 @@ need() {
 	apt_install "$2" && command -v "$1" >/dev/null 2>&1
 }
 
+# have_initdb: PostgreSQL's server binaries, which Debian keeps off PATH.
+have_initdb() { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
+
 missing=()
 need chromium chromium || missing+=(chromium)
 need redis-server redis-server || missing+=(redis-server)
+need redis-cli redis-tools || missing+=(redis-tools)
+have_initdb || { apt_install postgresql && have_initdb; } || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: missing: ${missing[*]}" >&2
 	return 1 2>/dev/null || exit 1
 fi
 echo "deps: $(chromium --version 2>/dev/null)"
 echo "deps: $(redis-server --version 2>/dev/null)"
+echo "deps: $(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | head -1) $("$(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | head -1)" --version 2>/dev/null)"
