@@ -5,6 +5,10 @@
 //	go run ./examples/login -data ./sessions
 //	open http://127.0.0.1:8000/login     # user demo, password demo
 //
+// On several machines, keep the sessions in Redis instead:
+//
+//	go run ./examples/login -store redis -redis redis://127.0.0.1:6379/0
+//
 // Add users with -users FILE, a file of lines "name:HASH", where HASH is
 // printed by: echo -n 'secret' | go run ./examples/login -hash
 package main
@@ -26,7 +30,9 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
-	data := flag.String("data", "sessions", "directory for session files")
+	kind := flag.String("store", "files", "where sessions live: files (one machine) or redis (several)")
+	data := flag.String("data", "sessions", "directory for session files (-store files)")
+	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL (-store redis)")
 	usersFile := flag.String("users", "", "file of name:HASH lines (see -hash)")
 	hash := flag.Bool("hash", false, "read a password on standard input, print its hash, and exit")
 	flag.Parse()
@@ -43,11 +49,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store, err := sessions.NewFileStore(*data, 0)
+	store, closeStore, err := openStore(*kind, *data, *redisURL)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer store.Close()
+	defer closeStore()
 	app, err := newApp(store, users)
 	if err != nil {
 		log.Fatal(err)
