@@ -139,3 +139,10 @@ func (proc *Process) Stop(timeout time.Duration) error {
 		return errors.New("exampletest: program did not exit after SIGTERM within " + timeout.String())
 	}
 }
+
+// Kill ends the program at once with SIGKILL, as a crash or an OOM kill
+// would, and waits for it to be gone.
+func (proc *Process) Kill() {
+	proc.cmd.Process.Kill()
+	<-proc.done
+}
