@@ -62,9 +62,17 @@ type App struct {
 	// CrossOrigin rejects cross-origin requests with unsafe methods (POST,
 	// PUT, PATCH, DELETE…) with 403 Forbidden, using the browser's
 	// Sec-Fetch-Site and Origin headers; requests without them, such as
-	// curl's, pass. New turns it on; add trusted origins with
-	// app.CrossOrigin.AddTrustedOrigin, or set it to nil to turn it off.
+	// curl's, pass. Add trusted origins with app.CrossOrigin.AddTrustedOrigin.
+	// A nil CrossOrigin (as in the zero App) protects as New's does, with no
+	// trusted origins; only DisableCrossOriginProtection turns it off.
 	CrossOrigin *http.CrossOriginProtection
+	// DisableCrossOriginProtection turns cross-origin protection off, for
+	// an app whose every unsafe request is protected some other way.
+	DisableCrossOriginProtection bool
+	// Forbidden answers requests refused by cross-origin protection, such
+	// as with a JSON error for an API. Nil means the deny handler set with
+	// app.CrossOrigin.SetDenyHandler, if any, or a plain 403 page.
+	Forbidden HandlerFunc
 
 	router     router
 	hooks      []func(*Request, *Response) error
@@ -75,7 +83,8 @@ type App struct {
 }
 
 // New returns an App with no routes, default settings and cross-origin
-// protection on.
+// protection on, with a CrossOrigin of its own to add trusted origins to.
+// The zero App is as protected; its CrossOrigin is nil until set.
 func New() *App {
 	return &App{CrossOrigin: http.NewCrossOriginProtection()}
 }
@@ -172,10 +181,13 @@ func (a *App) maxBody() int64 {
 }
 
 func (a *App) logger() *slog.Logger {
-	if a.Logger == nil {
-		return discardLogger
+	switch {
+	case a.Logger != nil:
+		return a.Logger
+	case a == standalone:
+		return slog.Default()
 	}
-	return a.Logger
+	return discardLogger
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)
@@ -194,13 +206,8 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 		a.respond(w, r, a.notFound)
 		return
 	}
-	if a.CrossOrigin != nil && !safeMethod(r.Method) {
-		if err := a.CrossOrigin.Check(r); err != nil {
-			a.logger().Warn("itty: cross-origin request refused", "method", r.Method, "path", path,
-				"origin", r.Header.Get("Origin"), "err", err)
-			a.respond(w, r, forbidden)
-			return
-		}
+	if !safeMethod(r.Method) && !a.crossOriginOK(w, r) {
+		return
 	}
 	req := a.acquire(w, r)
 	defer a.done(w, req)
@@ -305,14 +312,6 @@ func (a *App) methodNotAllowed(req *Request) *Response {
 	return req.newResponse(statusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed, contentTypeText)
 }
 
-func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
-
-func forbidden(req *Request) *Response {
-	return req.newResponse(statusText(http.StatusForbidden), http.StatusForbidden, contentTypeText)
-}
-
 func statusText(code int) string {
 	return strconv.Itoa(code) + " " + http.StatusText(code) + "\n"
 }
@@ -321,9 +320,16 @@ func quote(s string) string { return `"` + s + `"` }
 
 // ServeHTTP makes a HandlerFunc an http.Handler of its own, served with a
 // default App's settings and no route parameters. It lets an itty handler
-// be mounted in any net/http mux or passed to App.Handle.
+// be mounted in any net/http mux or passed to App.Handle. It is protected
+// as an App is (cross-origin protection, panics answered with 500), and
+// logs through slog.Default().
 func (fn HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !safeMethod(r.Method) && !standalone.crossOriginOK(w, r) {
+		return
+	}
 	standalone.respond(w, r, fn)
 }
 
-var standalone = New()
+// standalone serves HandlerFuncs outside an App; its nil Logger means
+// slog.Default() (see App.logger).
+var standalone = &App{}

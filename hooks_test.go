@@ -127,7 +127,7 @@ func TestCrossOriginProtection(t *testing.T) {
 	if got := send("POST", map[string]string{"Origin": "https://partner.example", "Sec-Fetch-Site": "cross-site"}); got != 200 {
 		t.Errorf("trusted origin: %d", got)
 	}
-	app.CrossOrigin = nil
+	app.DisableCrossOriginProtection = true
 	if got := send("POST", map[string]string{"Sec-Fetch-Site": "cross-site"}); got != 200 {
 		t.Errorf("protection off: %d", got)
 	}

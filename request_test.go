@@ -180,7 +180,7 @@ func TestParamsAccessors(t *testing.T) {
 func TestPooledRequestStartsClean(t *testing.T) {
 	type key struct{}
 	app := New()
-	app.CrossOrigin = nil
+	app.DisableCrossOriginProtection = true
 	app.Post("/fill", func(req *Request) *Response {
 		req.GET.Get("q")
 		req.POST.Get("f")

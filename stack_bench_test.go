@@ -20,7 +20,7 @@ import (
 func BenchmarkGitHubStack(b *testing.B) {
 	pats, methods, paths := githubRoutes(b)
 	app := New()
-	app.CrossOrigin = nil
+	app.DisableCrossOriginProtection = true
 	render := func(req *Request) *Response { return app.Render(req, "ok") }
 	for i := range pats {
 		app.Handle(methods[i], pats[i], HandlerFunc(render))

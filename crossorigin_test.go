@@ -1,0 +1,94 @@
+package itty
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// crossSitePost is the request a page on another site makes with a form.
+func crossSitePost(target string) *http.Request {
+	r := httptest.NewRequest("POST", target, strings.NewReader("x=1"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	r.Header.Set("Origin", "https://evil.example")
+	return r
+}
+
+// TestAttackZeroValueAppAcceptsCrossSitePost: &App{} must refuse what New
+// refuses; only DisableCrossOriginProtection turns protection off.
+func TestAttackZeroValueAppAcceptsCrossSitePost(t *testing.T) {
+	for name, app := range map[string]*App{"New()": New(), "&App{}": {}} {
+		ran := false
+		app.Post("/transfer", func(req *Request) *Response { ran = true; return app.Render(req, "sent") })
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, crossSitePost("/transfer"))
+		if rec.Code != http.StatusForbidden || ran {
+			t.Errorf("%s: cross-site POST answered %d, handler ran: %v", name, rec.Code, ran)
+		}
+	}
+	off := &App{DisableCrossOriginProtection: true}
+	off.Post("/transfer", func(req *Request) *Response { return off.Render(req, "sent") })
+	rec := httptest.NewRecorder()
+	off.ServeHTTP(rec, crossSitePost("/transfer"))
+	if rec.Code != 200 {
+		t.Errorf("protection turned off explicitly: %d", rec.Code)
+	}
+}
+
+// TestAttackStandaloneHandlerFuncUnprotected: a HandlerFunc mounted in a
+// plain ServeMux gets the cross-origin check, and its panics reach
+// slog.Default() instead of vanishing.
+func TestAttackStandaloneHandlerFuncUnprotected(t *testing.T) {
+	var logs bytes.Buffer
+	saved := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(saved)
+
+	ran := false
+	mux := http.NewServeMux()
+	mux.Handle("POST /transfer", HandlerFunc(func(req *Request) *Response { ran = true; return NewResponse("sent", 200) }))
+	mux.Handle("GET /boom", HandlerFunc(func(req *Request) *Response { panic("boom") }))
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, crossSitePost("/transfer"))
+	if rec.Code != http.StatusForbidden || ran {
+		t.Errorf("stand-alone HandlerFunc, cross-site POST: %d, handler ran: %v", rec.Code, ran)
+	}
+	rec = httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))
+	if rec.Code != 500 || !strings.Contains(logs.String(), "boom") || !strings.Contains(logs.String(), "cross-origin request refused") {
+		t.Errorf("stand-alone HandlerFunc panic: %d, log %q", rec.Code, logs.String())
+	}
+}
+
+// TestAttackDenyHandlerIgnored: a JSON API shapes its refusals, with
+// App.Forbidden or with net/http's SetDenyHandler, and is answered in JSON.
+func TestAttackDenyHandlerIgnored(t *testing.T) {
+	jsonDeny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"error":"cross-origin request refused"}`))
+	})
+	viaDeny := New()
+	viaDeny.CrossOrigin.SetDenyHandler(jsonDeny)
+	viaField := New()
+	viaField.Forbidden = func(req *Request) *Response {
+		resp := viaField.RenderJSON(req, map[string]string{"error": "cross-origin request refused"})
+		resp.StatusCode = http.StatusForbidden
+		return resp
+	}
+	for name, app := range map[string]*App{"SetDenyHandler": viaDeny, "App.Forbidden": viaField} {
+		app.Post("/api/items", func(req *Request) *Response { return app.Render(req, "created") })
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, crossSitePost("/api/items"))
+		var body map[string]string
+		if rec.Code != 403 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") ||
+			json.Unmarshal(rec.Body.Bytes(), &body) != nil || body["error"] == "" {
+			t.Errorf("%s: %d %q %q", name, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+	}
+}
