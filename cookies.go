@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // SameSite is the SameSite attribute of a cookie.
@@ -68,6 +70,7 @@ const (
 var (
 	ErrCookieName         = errors.New("name must be a non-empty token (letters, digits and !#$%&'*+-.^_`|~)")
 	ErrCookieDomain       = errors.New("Domain must be a host name without a port, scheme or path")
+	ErrPublicSuffix       = errors.New("Domain is a public suffix (such as com, co.uk or github.io), for which browsers refuse cookies")
 	ErrCookiePath         = errors.New("Path must start with / and contain no ';' or control characters")
 	ErrCookieTooLarge     = fmt.Errorf("name and encoded value together exceed %d bytes", MaxCookieSize)
 	ErrCookieExpiry       = errors.New("Max-Age or Expires is more than 400 days ahead, which browsers cap")
@@ -230,6 +233,20 @@ func validCookieDomain(d string) bool {
 	return true
 }
 
+// isPublicSuffix reports whether d is on the public suffix list, ICANN's
+// part (com, co.uk) or the private part (github.io): browsers drop a
+// cookie whose Domain is one. A single label the list does not name
+// (localhost, internal) is not refused: browsers make such a cookie
+// host-only on that host.
+func isPublicSuffix(d string) bool {
+	d = strings.ToLower(strings.TrimPrefix(d, "."))
+	if _, err := netip.ParseAddr(d); err == nil {
+		return false
+	}
+	suffix, icann := publicsuffix.PublicSuffix(d)
+	return suffix == d && (icann || strings.Contains(d, "."))
+}
+
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
@@ -250,6 +267,8 @@ func buildSetCookie(name, value string, o *CookieOptions, now time.Time) (string
 		return fail(ErrCookiePath)
 	case o.Domain != "" && !validCookieDomain(o.Domain):
 		return fail(ErrCookieDomain)
+	case o.Domain != "" && isPublicSuffix(o.Domain):
+		return fail(ErrPublicSuffix)
 	case len(name)+len(value) > MaxCookieSize:
 		return fail(ErrCookieTooLarge)
 	case o.MaxAge > MaxCookieAge, !o.Expires.IsZero() && o.Expires.Sub(now) > MaxCookieAge:

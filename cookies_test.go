@@ -303,3 +303,29 @@ func TestRequestCookies(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPublicSuffixDomain: a Domain that is a public suffix produces
+// a Set-Cookie line browsers silently ignore. It is refused with a
+// *CookieError, for plain and signed cookies alike; a registrable domain,
+// a subdomain and an unlisted single label (localhost) are fine.
+func TestAttackPublicSuffixDomain(t *testing.T) {
+	app := New()
+	if err := app.SetCookieKeys(NewCookieKey()); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"com", ".com", "co.uk", "github.io", "COM", "s3.amazonaws.com"} {
+		err := (&Response{}).SetCookie("a", "v", CookieOptions{Domain: d})
+		var ce *CookieError
+		if !errors.As(err, &ce) || !errors.Is(err, ErrPublicSuffix) {
+			t.Errorf("SetCookie Domain=%q: %v, want ErrPublicSuffix", d, err)
+		}
+		if err := app.SetSignedCookie(&Response{}, "a", "v", CookieOptions{Domain: d}); !errors.Is(err, ErrPublicSuffix) {
+			t.Errorf("SetSignedCookie Domain=%q: %v, want ErrPublicSuffix", d, err)
+		}
+	}
+	for _, d := range []string{"example.com", ".example.co.uk", "me.github.io", "localhost", "127.0.0.1"} {
+		if err := (&Response{}).SetCookie("a", "v", CookieOptions{Domain: d}); err != nil {
+			t.Errorf("SetCookie Domain=%q: %v", d, err)
+		}
+	}
+}

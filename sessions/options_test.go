@@ -76,6 +76,8 @@ func TestOptionsBrowsersRefuse(t *testing.T) {
 		{Partitioned: true},
 		{Path: "no-slash"},
 		{Path: "/a;b"},
+		{Domain: "co.uk"}, // a public suffix: browsers would drop the session cookie
+		{Domain: "github.io"},
 	} {
 		if _, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), o); err == nil {
 			t.Errorf("%+v accepted", o)
