@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/ittygo/itty/ittytest"
@@ -128,5 +129,92 @@ func TestStaticTraversal(t *testing.T) {
 	}
 	if n < 15 {
 		t.Fatalf("only %d payloads", n)
+	}
+}
+
+// TestAttackStaticSymlinksLeaveTheRoot: served as the docs show
+// (StaticDir), an absolute symlink, a relative "../" symlink and a
+// symlinked directory inside the root all fail to reach the files outside
+// it, while the root's own files are served.
+func TestAttackStaticSymlinksLeaveTheRoot(t *testing.T) {
+	base := t.TempDir()
+	pub := filepath.Join(base, "public")
+	outside := filepath.Join(base, "outside")
+	must(t, os.MkdirAll(pub, 0o755))
+	must(t, os.MkdirAll(outside, 0o755))
+	must(t, os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("TOP SECRET"), 0o644))
+	must(t, os.WriteFile(filepath.Join(pub, "ok.txt"), []byte("fine"), 0o644))
+	must(t, os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(pub, "abs.txt")))
+	must(t, os.Symlink("../outside/secret.txt", filepath.Join(pub, "rel.txt")))
+	must(t, os.Symlink(outside, filepath.Join(pub, "dir")))
+	app := New()
+	app.StaticDir("/static/", pub)
+	c := ittytest.NewClient(t, app)
+	if r := c.Get("/static/ok.txt"); r.StatusCode != 200 || r.Body != "fine" {
+		t.Fatalf("a file of the root: %d %q", r.StatusCode, r.Body)
+	}
+	for _, p := range []string{"/static/abs.txt", "/static/rel.txt", "/static/dir/secret.txt"} {
+		if r := c.Get(p); r.StatusCode != 404 || strings.Contains(r.Body, "SECRET") {
+			t.Errorf("%s: %d %q, want 404", p, r.StatusCode, r.Body)
+		}
+	}
+}
+
+// TestAttackStaticServesSecrets: hidden files (.env, .git/config,
+// .htpasswd) are 404 unless the app opts in; /.well-known/ can be allowed
+// on its own.
+func TestAttackStaticServesSecrets(t *testing.T) {
+	pub := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(pub, ".git"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(pub, ".well-known"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(pub, "css"), 0o755))
+	for name, body := range map[string]string{".env": "DB_PASSWORD=x", ".git/config": "[core]", ".htpasswd": "admin:x",
+		".well-known/security.txt": "Contact: x", "css/.hidden": "h", "css/site.css": "body{}"} {
+		must(t, os.WriteFile(filepath.Join(pub, name), []byte(body), 0o644))
+	}
+	app := New()
+	files := app.StaticDir("/static/", pub)
+	c := ittytest.NewClient(t, app)
+	for _, p := range []string{"/static/.env", "/static/.git/config", "/static/.htpasswd", "/static/.well-known/security.txt", "/static/css/.hidden", "/static/.git/"} {
+		if r := c.Get(p); r.StatusCode != 404 {
+			t.Errorf("%s: %d, want 404", p, r.StatusCode)
+		}
+	}
+	if r := c.Get("/static/css/site.css"); r.StatusCode != 200 {
+		t.Errorf("an ordinary file: %d", r.StatusCode)
+	}
+	files.AllowWellKnown = true
+	if r := c.Get("/static/.well-known/security.txt"); r.StatusCode != 200 || r.Body != "Contact: x" {
+		t.Errorf(".well-known allowed: %d %q", r.StatusCode, r.Body)
+	}
+	if r := c.Get("/static/.env"); r.StatusCode != 404 {
+		t.Errorf(".env with only .well-known allowed: %d", r.StatusCode)
+	}
+	files.AllowHidden = true
+	if r := c.Get("/static/.env"); r.StatusCode != 200 {
+		t.Errorf(".env with hidden files allowed: %d", r.StatusCode)
+	}
+}
+
+// TestStaticETagWithoutModTime: an fs.FS without modification times (an
+// embed.FS) gets a content ETag, so a conditional request is a 304; and
+// Cache-Control is the app's to set.
+func TestStaticETagWithoutModTime(t *testing.T) {
+	app := New()
+	files := app.Static("/static/", fstest.MapFS{"app.js": {Data: []byte("console.log(1)")}})
+	files.CacheControl = "public, max-age=3600"
+	c := ittytest.NewClient(t, app)
+	r := c.Get("/static/app.js")
+	etag := r.Header.Get("ETag")
+	if r.StatusCode != 200 || etag == "" || r.Header.Get("Cache-Control") != "public, max-age=3600" {
+		t.Fatalf("first request: %d, ETag %q, Cache-Control %q", r.StatusCode, etag, r.Header.Get("Cache-Control"))
+	}
+	req := c.NewRequest("GET", "/static/app.js", nil)
+	req.Header.Set("If-None-Match", etag)
+	if r := c.Do(req); r.StatusCode != http.StatusNotModified || r.Body != "" {
+		t.Fatalf("conditional request: %d %q, want 304", r.StatusCode, r.Body)
+	}
+	if again := c.Get("/static/app.js").Header.Get("ETag"); again != etag {
+		t.Fatalf("ETag changed: %q then %q", etag, again)
 	}
 }
