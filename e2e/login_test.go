@@ -18,7 +18,7 @@ import (
 // app (cross-origin protection answers 403), so the user stays logged in.
 func TestLoginInBrowser(t *testing.T) {
 	ctx := newBrowser(t)
-	proc := exampletest.Build(t, "../examples/login").Start(t, "-data", t.TempDir())
+	proc := exampletest.Build(t, "../examples/login").Start(t, "-data", t.TempDir(), "-demo")
 
 	if got := bodyText(t, ctx, proc.URL+"/"); got != "Welcome Stranger!" {
 		t.Fatalf("before login: %q", got)

@@ -2,8 +2,8 @@
 // done with itty's sessions package: log in with a password, stay logged in
 // across restarts (sessions are files under -data), log out for real.
 //
-//	go run ./examples/login -data ./sessions
-//	open http://127.0.0.1:8000/login     # user demo, password demo
+//	go run ./examples/login -data ./sessions -demo
+//	open http://127.0.0.1:8000/login     # user demo, password demo (with -demo only)
 //
 // On several machines, keep the sessions in Redis instead:
 //
@@ -20,9 +20,12 @@ import (
 	"html"
 	"html/template"
 	"log"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ittygo/itty"
 	"github.com/ittygo/itty/sessions"
@@ -34,6 +37,7 @@ func main() {
 	data := flag.String("data", "sessions", "directory for session files (-store files)")
 	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL (-store redis)")
 	usersFile := flag.String("users", "", "file of name:HASH lines (see -hash)")
+	demo := flag.Bool("demo", false, "add the user demo with the password demo (never in production)")
 	hash := flag.Bool("hash", false, "read a password on standard input, print its hash, and exit")
 	flag.Parse()
 
@@ -45,9 +49,15 @@ func main() {
 		fmt.Println(hashPassword(strings.TrimRight(pw, "\r\n")))
 		return
 	}
-	users, err := loadUsers(*usersFile)
+	users, err := loadUsers(*usersFile, *demo)
 	if err != nil {
 		log.Fatal(err)
+	}
+	switch {
+	case *demo:
+		log.Print("login: DEMO MODE: anyone can log in as demo with the password demo; never run it like this in production")
+	case len(users) == 0:
+		log.Print("login: no users: add some with -users FILE (see -hash), or try it with -demo")
 	}
 	store, closeStore, err := openStore(*kind, *data, *redisURL)
 	if err != nil {
@@ -63,9 +73,12 @@ func main() {
 	}
 }
 
-// loadUsers returns the demo user plus those in path.
-func loadUsers(path string) (map[string]string, error) {
-	users := map[string]string{"demo": hashPassword("demo")}
+// loadUsers returns the users in path, plus the demo user in demo mode.
+func loadUsers(path string, demo bool) (map[string]string, error) {
+	users := map[string]string{}
+	if demo {
+		users["demo"] = hashPassword("demo")
+	}
 	if path == "" {
 		return users, nil
 	}
@@ -105,6 +118,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"csrfField": s
 
 func newApp(store sessions.Store, users map[string]string) (*itty.App, error) {
 	app := itty.New()
+	guesses := newThrottle(10_000)
 	app.Templates = pages
 	mgr, err := sessions.New(app, store, sessions.Options{CookieName: "login_sid"})
 	if err != nil {
@@ -127,11 +141,22 @@ func newApp(store sessions.Store, users map[string]string) (*itty.App, error) {
 	// leaves no session behind).
 	app.Post("/login", func(req *itty.Request) *itty.Response {
 		name, password := req.POST.Get("username"), req.POST.Get("password")
+		// Throttle guessing per user name and per client address, before
+		// the expensive hash: a locked key is answered at once.
+		keys := []string{"user:" + name, "addr:" + clientAddr(req)}
+		if wait := guesses.wait(keys...); wait > 0 {
+			resp := app.RenderTemplate(req, "login", map[string]string{"Error": "Too many failed logins; try again later."})
+			resp.StatusCode = http.StatusTooManyRequests
+			resp.SetHeader("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+			return resp
+		}
 		if !checkPassword(users, name, password) {
+			guesses.fail(keys...)
 			resp := app.RenderTemplate(req, "login", map[string]string{"Error": "Wrong user name or password."})
 			resp.StatusCode = http.StatusUnauthorized
 			return resp
 		}
+		guesses.forget(keys[0])
 		sess := mgr.Get(req)
 		if err := sess.Renew(); err != nil { // a new id at login: no session fixation
 			panic(err)
@@ -162,4 +187,14 @@ func newApp(store sessions.Store, users map[string]string) (*itty.App, error) {
 		return app.Redirect(req, "/")
 	})
 	return app, nil
+}
+
+// clientAddr is the client's IP address, for throttling. Behind a reverse
+// proxy it is the proxy's: take it from the proxy's header there instead.
+func clientAddr(req *itty.Request) string {
+	host, _, err := net.SplitHostPort(req.Raw.RemoteAddr)
+	if err != nil {
+		return req.Raw.RemoteAddr
+	}
+	return host
 }

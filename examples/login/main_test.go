@@ -67,7 +67,7 @@ func TestLoginApp(t *testing.T) {
 	}
 	users := filepath.Join(dir, "users.txt")
 	os.WriteFile(users, []byte("# users\nalice:"+strings.TrimSpace(string(hash))+"\n"), 0o600)
-	args := []string{"-data", filepath.Join(dir, "sessions"), "-users", users}
+	args := []string{"-data", filepath.Join(dir, "sessions"), "-users", users, "-demo"}
 	proc := prog.Start(t, args...)
 	b := newBrowser(t, proc.URL)
 

@@ -24,7 +24,7 @@ func TestShutdownDuringLoad(t *testing.T) {
 		t.Skip("shutdown test")
 	}
 	dir := filepath.Join(t.TempDir(), "sessions")
-	proc := exampletest.Build(t, ".").Start(t, "-data", dir)
+	proc := exampletest.Build(t, ".").Start(t, "-data", dir, "-demo")
 
 	var stopping atomic.Bool
 	var acked sync.Map
