@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -270,8 +271,30 @@ func redirectTo(w http.ResponseWriter, r *http.Request, path string) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		code = http.StatusMovedPermanently
 	}
-	w.Header().Set("Location", u.RequestURI())
+	w.Header().Set("Location", mountPrefix(r)+u.RequestURI())
 	w.WriteHeader(code)
+}
+
+// mountPrefix is the part of the request's path that a handler in front of
+// the App removed, as http.StripPrefix("/app", app) does, so that the App's
+// redirects keep it: the request line (RequestURI) still has the whole path.
+func mountPrefix(r *http.Request) string {
+	orig, _, _ := strings.Cut(r.RequestURI, "?")
+	if orig == "" {
+		return ""
+	}
+	if orig[0] != '/' { // absolute form, from a client that thinks it talks to a proxy
+		u, err := url.ParseRequestURI(r.RequestURI)
+		if err != nil {
+			return ""
+		}
+		orig = u.EscapedPath()
+	}
+	cur := r.URL.EscapedPath()
+	if len(orig) > len(cur) && strings.HasSuffix(orig, cur) {
+		return orig[:len(orig)-len(cur)]
+	}
+	return ""
 }
 
 // respond runs fn for a request that did not come through the router (the

@@ -89,6 +89,15 @@ func (c *Cookies) Get(name string) string {
 	return v
 }
 
+// Default returns the first value of the named cookie, or fallback if it
+// was not sent: itty3's COOKIES.get(name, default).
+func (c *Cookies) Default(name, fallback string) string {
+	if v, ok := c.Lookup(name); ok {
+		return v
+	}
+	return fallback
+}
+
 // Has reports whether the request carries the named cookie.
 func (c *Cookies) Has(name string) bool {
 	_, ok := c.Lookup(name)

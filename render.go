@@ -69,7 +69,7 @@ var errNoTemplates = errors.New("itty: RenderTemplate called but App.Templates i
 // itty3's app.redirect. Set StatusCode on the result for 303 See Other, 307
 // Temporary Redirect or 308 Permanent Redirect. Control characters in url
 // are percent-encoded, so a url built from user input cannot add headers;
-// it can still point anywhere, so use SafeRedirect for user-supplied targets.
+// it can still point anywhere, so use RedirectLocal for user-supplied targets.
 func (a *App) Redirect(req *Request, url string) *Response {
 	resp := req.newResponse("", http.StatusFound, contentTypeText)
 	resp.SetHeader("Location", escapeControls(url))
@@ -108,6 +108,18 @@ func escapeControls(s string) string {
 // found nothing, such as an id with no record.
 func (a *App) Error404(req *Request, message string) *Response {
 	return req.newResponse(message, http.StatusNotFound, contentTypeText)
+}
+
+// Error500 logs err and returns the response a panic would get, like
+// itty3's app.error_500: the App's ServerError page if set, the status of
+// an error with an HTTPStatus() int method, or a generic 500 that shows err
+// only when Debug is on. Return it from a handler whose work failed:
+//
+//	if err := store.Save(item); err != nil {
+//		return app.Error500(req, err)
+//	}
+func (a *App) Error500(req *Request, err error) *Response {
+	return a.fail(req, err)
 }
 
 // IsLocalURL reports whether target is a path on this site, safe to redirect

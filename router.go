@@ -26,6 +26,7 @@ const (
 
 var paramTypeNames = map[string]paramType{
 	"int": ptInt, "float": ptFloat, "uuid": ptUUID, "slug": ptSlug, "str": ptStr, "path": ptPath,
+	"any": ptPath, // itty3's name for path
 }
 
 // matchesSegment is matches for a value already cut at '/'.

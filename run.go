@@ -38,15 +38,24 @@ func (a *App) NewServer(addr string) *http.Server {
 		WriteTimeout:      DefaultWriteTimeout,
 		IdleTimeout:       DefaultIdleTimeout,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(a.logger().Handler(), slog.LevelWarn),
+		// "OPTIONS *" reaches the App, which answers with every method
+		// it serves, instead of net/http's bare 200.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(a.logger().Handler(), slog.LevelWarn),
 	}
 }
 
-// Run serves the App on addr (such as "127.0.0.1:8000") until the process
-// receives SIGINT or SIGTERM, then shuts down gracefully: it stops accepting
-// connections and lets in-flight requests finish for up to ShutdownTimeout.
-// It returns nil after a clean shutdown, so a main that exits with Run's
-// error exits 0. If Logger is nil, Run logs to standard error.
+// DefaultAddr is where Run("") listens, as itty3's run() does: port 8000 of
+// the loopback interface only, so a program under development is not open
+// to the network. Give ":8000" to listen on every interface.
+const DefaultAddr = "127.0.0.1:8000"
+
+// Run serves the App on addr (such as "127.0.0.1:8000"; "" means
+// DefaultAddr) until the process receives SIGINT or SIGTERM, then shuts
+// down gracefully: it stops accepting connections and lets in-flight
+// requests finish for up to ShutdownTimeout. It returns nil after a clean
+// shutdown, so a main that exits with Run's error exits 0. If Logger is
+// nil, Run logs to standard error.
 func (a *App) Run(addr string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -58,6 +67,9 @@ func (a *App) Run(addr string) error {
 func (a *App) RunContext(ctx context.Context, addr string) error {
 	if a.Logger == nil {
 		a.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if addr == "" {
+		addr = DefaultAddr
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -1,10 +1,12 @@
 package itty
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -115,5 +117,62 @@ func TestNewServerRefusesHugeHeaders(t *testing.T) {
 	req.Header.Set("Cookie", "a="+strings.Repeat("x", 30000))
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("30 KB header: %v %v", resp, err)
+	}
+}
+
+// TestOptionsStarReachesTheApp: "OPTIONS *" through the App's own server
+// is answered by the App (204 with every method it serves), not by
+// net/http's general OPTIONS handler.
+func TestOptionsStarReachesTheApp(t *testing.T) {
+	app := New()
+	app.Get("/", func(req *Request) *Response { return app.Render(req, "hi") })
+	app.Post("/items", func(req *Request) *Response { return app.Render(req, "ok") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := app.NewServer(ln.Addr().String())
+	go srv.Serve(ln)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allow := resp.Header.Get("Allow"); resp.StatusCode != 204 || !strings.Contains(allow, "POST") || !strings.Contains(allow, "GET") {
+		t.Fatalf("OPTIONS *: %d, Allow %q", resp.StatusCode, allow)
+	}
+}
+
+// TestRunEmptyAddrIsLoopback8000: Run("") listens where itty3's run()
+// does, 127.0.0.1:8000, and nowhere else.
+func TestRunEmptyAddrIsLoopback8000(t *testing.T) {
+	if ln, err := net.Listen("tcp", DefaultAddr); err != nil {
+		t.Skipf("%s is in use here: %v", DefaultAddr, err)
+	} else {
+		ln.Close()
+	}
+	var logs syncBuffer
+	app := New()
+	app.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.RunContext(ctx, "") }()
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "url="); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no listening line: %s", logs.String())
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "url=http://127.0.0.1:8000/") {
+		t.Fatalf("Run(\"\") listened elsewhere: %s", logs.String())
 	}
 }

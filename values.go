@@ -44,6 +44,15 @@ func (v *Values) Get(key string) string {
 	return ""
 }
 
+// Default returns the first value for key, or fallback if there is none:
+// itty3's get(key, default). A key present with an empty value gives "".
+func (v *Values) Default(key, fallback string) string {
+	if val, ok := v.Lookup(key); ok {
+		return val
+	}
+	return fallback
+}
+
 // Lookup returns the first value for key and whether the key was present.
 func (v *Values) Lookup(key string) (string, bool) {
 	v.load()

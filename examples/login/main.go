@@ -159,7 +159,7 @@ func newApp(store sessions.Store, users map[string]string) (*itty.App, error) {
 		guesses.forget(keys[0])
 		sess := mgr.Get(req)
 		if err := sess.Renew(); err != nil { // a new id at login: no session fixation
-			panic(err)
+			return app.Error500(req, err)
 		}
 		sess.SetUser(name)
 		sess.RememberMe(req.POST.Get("remember") == "1")
@@ -182,7 +182,7 @@ func newApp(store sessions.Store, users map[string]string) (*itty.App, error) {
 			return itty.NewResponse("Invalid or missing CSRF token.", http.StatusForbidden)
 		}
 		if err := sess.Destroy(); err != nil {
-			panic(err)
+			return app.Error500(req, err)
 		}
 		return app.Redirect(req, "/")
 	})

@@ -49,7 +49,7 @@ func newApp(todos *todoList) (*itty.App, error) {
 	app.Get("/", func(req *itty.Request) *itty.Response {
 		data, err := todos.Load()
 		if err != nil {
-			panic(err) // logged; the visitor sees a plain 500
+			return app.Error500(req, err) // logged; the visitor sees a plain 500
 		}
 		return app.RenderTemplate(req, "index.html", data)
 	})
@@ -61,7 +61,7 @@ func newApp(todos *todoList) (*itty.App, error) {
 			todo = "---" // as in itty3's tutorial
 		}
 		if err := todos.Add(todo); err != nil {
-			panic(err)
+			return app.Error500(req, err)
 		}
 		return app.Redirect(req, "/")
 	})
@@ -70,7 +70,7 @@ func newApp(todos *todoList) (*itty.App, error) {
 	app.Post("/done/<int:offset>/", func(req *itty.Request) *itty.Response {
 		found, err := todos.Done(req.Params.Int("offset"))
 		if err != nil {
-			panic(err)
+			return app.Error500(req, err)
 		}
 		if !found {
 			return app.Error404(req, "Not Found")
