@@ -5,6 +5,7 @@ go 1.26
 replace github.com/ittygo/itty => ../
 
 require (
+	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gorilla/mux v1.8.1

@@ -20,7 +20,7 @@ import (
 
 var line = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+(\d+) B/op\s+(\d+) allocs/op)?`)
 
-type sample struct{ ns, allocs []float64 }
+type sample struct{ ns, bytes, allocs []float64 }
 
 func median(xs []float64) float64 {
 	s := slices.Clone(xs)
@@ -62,12 +62,70 @@ func main() {
 	fmt.Println("| Benchmark | ns/op | allocs/op |")
 	fmt.Println("|---|---:|---:|")
 	for _, name := range order {
-		if isRouter(name) {
+		if isRouter(name) || strings.HasPrefix(name, sessionMiddleware+"/") {
 			continue
 		}
 		s := samples[name]
 		fmt.Printf("| %s | %s | %g |\n", name, fmtNs(median(s.ns)), median(s.allocs))
 	}
+	sessionTable(samples)
+}
+
+// The SessionMiddleware benchmark's sub-benchmarks are kind/contestant.
+const sessionMiddleware = "SessionMiddleware"
+
+var (
+	sessionKinds       = []string{"read", "write"}
+	sessionContestants = []string{"itty/handler", "itty/middleware", "scs/LoadAndSave"}
+)
+
+// sessionTable prints the session-middleware comparison, if the input has
+// it: each contestant's medians, and itty/middleware's time over
+// itty/handler's and over scs's, as medians of per-round ratios.
+func sessionTable(samples map[string]*sample) {
+	if samples[sessionMiddleware+"/read/itty/middleware"] == nil {
+		return
+	}
+	fmt.Println()
+	fmt.Println("### Sessions through net/http middleware (median of rounds: ns/op, B/op, allocs/op)")
+	fmt.Println()
+	fmt.Println("| Request | " + strings.Join(sessionContestants, " | ") + " | itty/middleware ÷ itty/handler | itty/middleware ÷ scs |")
+	fmt.Println("|---" + strings.Repeat("|---:", len(sessionContestants)+2) + "|")
+	for _, kind := range sessionKinds {
+		row := []string{kind}
+		for _, c := range sessionContestants {
+			s := samples[sessionMiddleware+"/"+kind+"/"+c]
+			if s == nil {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%s, %g B, %g", fmtNs(median(s.ns)), median(s.bytes), median(s.allocs)))
+		}
+		mw := samples[sessionMiddleware+"/"+kind+"/itty/middleware"]
+		for _, c := range []string{"itty/handler", "scs/LoadAndSave"} {
+			ratio := "–"
+			if r, ok := roundRatio(mw, samples[sessionMiddleware+"/"+kind+"/"+c]); ok {
+				ratio = fmt.Sprintf("%.2f×", r)
+			}
+			row = append(row, ratio)
+		}
+		fmt.Println("| " + strings.Join(row, " | ") + " |")
+	}
+}
+
+// roundRatio is the median over rounds of a's time divided by b's in the
+// same round.
+func roundRatio(a, b *sample) (float64, bool) {
+	if a == nil || b == nil {
+		return 0, false
+	}
+	var ratios []float64
+	for i := range min(len(a.ns), len(b.ns)) {
+		if b.ns[i] > 0 {
+			ratios = append(ratios, a.ns[i]/b.ns[i])
+		}
+	}
+	return median(ratios), len(ratios) > 0
 }
 
 // parse reads benchmark lines: the samples of each benchmark, in the order
@@ -90,6 +148,8 @@ func parse(r io.Reader) (map[string]*sample, []string) {
 		ns, _ := strconv.ParseFloat(m[2], 64)
 		s.ns = append(s.ns, ns)
 		if m[4] != "" {
+			by, _ := strconv.ParseFloat(m[3], 64)
+			s.bytes = append(s.bytes, by)
 			a, _ := strconv.ParseFloat(m[4], 64)
 			s.allocs = append(s.allocs, a)
 		}

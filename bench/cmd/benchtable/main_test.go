@@ -33,3 +33,30 @@ func TestPairedRatio(t *testing.T) {
 		t.Error("pairedRatio of a benchmark without samples reported a ratio")
 	}
 }
+
+// Two rounds of the session-middleware benchmark, the second twice as slow.
+const sessionRounds = `
+BenchmarkSessionMiddleware/read/itty/handler-2       100  400 ns/op  300 B/op  5 allocs/op
+BenchmarkSessionMiddleware/read/itty/middleware-2    100  600 ns/op  700 B/op  9 allocs/op
+BenchmarkSessionMiddleware/read/scs/LoadAndSave-2    100  800 ns/op  900 B/op 20 allocs/op
+BenchmarkSessionMiddleware/read/itty/handler-2       100  800 ns/op  300 B/op  5 allocs/op
+BenchmarkSessionMiddleware/read/itty/middleware-2    100 1200 ns/op  700 B/op  9 allocs/op
+BenchmarkSessionMiddleware/read/scs/LoadAndSave-2    100 1600 ns/op  900 B/op 20 allocs/op
+`
+
+func TestSessionTable(t *testing.T) {
+	samples, _ := parse(strings.NewReader(sessionRounds))
+	mw := samples["SessionMiddleware/read/itty/middleware"]
+	if mw == nil || len(mw.bytes) != 2 || mw.bytes[0] != 700 || mw.allocs[1] != 9 {
+		t.Fatalf("parsed %+v", mw)
+	}
+	if r, ok := roundRatio(mw, samples["SessionMiddleware/read/itty/handler"]); !ok || r != 1.5 {
+		t.Errorf("middleware ÷ handler = %v, %v; want 1.5", r, ok)
+	}
+	if r, ok := roundRatio(mw, samples["SessionMiddleware/read/scs/LoadAndSave"]); !ok || r != 0.75 {
+		t.Errorf("middleware ÷ scs = %v, %v; want 0.75", r, ok)
+	}
+	if _, ok := roundRatio(mw, samples["SessionMiddleware/write/itty/handler"]); ok {
+		t.Error("a ratio against a missing benchmark")
+	}
+}
