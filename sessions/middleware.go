@@ -100,7 +100,9 @@ func (w *sessionWriter) commit() {
 	h := w.ResponseWriter.Header()
 	resp := &itty.Response{Headers: h}
 	err := w.l.m.commit(s, resp)
-	h["Set-Cookie"] = append(h["Set-Cookie"], resp.SetCookies()...)
+	if lines := resp.SetCookies(); len(lines) > 0 {
+		h["Set-Cookie"] = append(h["Set-Cookie"], lines...)
+	}
 	if err == nil {
 		return
 	}
