@@ -16,8 +16,9 @@ import (
 type SameSite uint8
 
 const (
-	// SameSiteDefault sends no SameSite attribute; browsers then treat the
-	// cookie as Lax.
+	// SameSiteDefault sends no SameSite attribute. Chromium-based browsers
+	// then treat the cookie as Lax; Firefox and Safari send it with
+	// cross-site requests as if it were None. Choose one explicitly.
 	SameSiteDefault SameSite = iota
 	// SameSiteLax sends the cookie on same-site requests and on top-level
 	// navigations from other sites.

@@ -205,3 +205,22 @@ func TestPooledRequestStartsClean(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryOverParameterCap: past net/http's cap of 10,000 parameters no
+// value of the query is read, and GET.Err says so rather than leaving the
+// handler to think the query was empty.
+func TestQueryOverParameterCap(t *testing.T) {
+	app := New()
+	var n int
+	var err error
+	app.Get("/", func(req *Request) *Response {
+		n, err = len(req.GET.GetList("k")), req.GET.Err()
+		return app.Render(req, "ok")
+	})
+	q := strings.Repeat("k=v&", 10_001)
+	app.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/?"+q, nil))
+	if err == nil {
+		t.Fatalf("10,001 parameters: %d read and no error", n)
+	}
+	t.Logf("10,001 parameters: %d read, Err: %v", n, err)
+}

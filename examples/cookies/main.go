@@ -30,10 +30,7 @@ func newApp() *itty.App {
 
 	// Reading: the cookie's value, or "unknown" when there is none.
 	app.Get("/", func(req *itty.Request) *itty.Response {
-		username, ok := req.COOKIES.Lookup("username")
-		if !ok {
-			username = "unknown"
-		}
+		username := req.COOKIES.Default("username", "unknown")
 		return app.Render(req, "Hello, "+html.EscapeString(username)+"!")
 	})
 
