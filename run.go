@@ -131,7 +131,7 @@ func (a *App) accessLog(h http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
-			a.logger().Info("request", "method", r.Method, "path", r.URL.Path,
+			a.logger().Info("itty: request", "method", r.Method, "path", r.URL.Path,
 				"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start), "remote", r.RemoteAddr)
 		}()
 		h.ServeHTTP(rec, r)

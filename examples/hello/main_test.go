@@ -68,7 +68,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Error(err)
 	}
 	logs := proc.Logs()
-	for _, want := range []string{"itty: listening", "msg=request method=GET path=/greet/x/ status=200", "itty: stopped"} {
+	for _, want := range []string{"itty: listening", "msg=\"itty: request\" method=GET path=/greet/x/ status=200", "itty: stopped"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
 		}
