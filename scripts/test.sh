@@ -12,12 +12,25 @@ if [ -n "$unformatted" ]; then
 	echo "gofmt needed on:"; echo "$unformatted"; exit 1
 fi
 
+# testsummary prints one line per package, the output of failed tests, and
+# (at the end) every skipped test with its reason, without -v.
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+go build -o "$results/testsummary" ./internal/cmd/testsummary
+
+failed=0
 for dir in $modules; do
-	echo "== module .${dir#"$PWD"}: go vet"
+	name=${dir#"$PWD"}
+	echo "== module .$name: go vet"
 	(cd "$dir" && go vet ./...)
-	echo "== module .${dir#"$PWD"}: go test -race"
-	(cd "$dir" && go test -race -count=1 ./...)
+	echo "== module .$name: go test -race"
+	json="$results/$(echo ".$name" | tr '/' '_').json"
+	(cd "$dir" && go test -race -count=1 -json ./... >"$json") || failed=1
+	"$results/testsummary" <"$json" || failed=1
 done
+if [ "$failed" != 0 ]; then
+	echo "== tests failed"; exit 1
+fi
 
 echo "== benchmarks (smoke run, -benchtime=1x, so they never rot)"
 for dir in $modules; do
@@ -28,5 +41,12 @@ done
 if [ -x scripts/fuzz.sh ]; then
 	echo "== fuzz (short)"
 	FUZZTIME=${FUZZTIME:-30000x} scripts/fuzz.sh
+fi
+cat "$results"/*.json | "$results/testsummary" -skips
+
+# A test run must not change the checkout (go.work.sum, testdata, stray files).
+if [ -d .git ] && [ -n "$(git status --porcelain)" ]; then
+	echo "== the test run changed the checkout:"; git status --short
+	if [ "${CI:-}" = true ]; then exit 1; fi
 fi
 echo "== all tests passed"
