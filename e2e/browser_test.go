@@ -33,7 +33,7 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 		if browserRequired() {
 			t.Fatal("no chromium found, and CI=true or REQUIRE_BROWSER is set")
 		}
-		t.Skip("no chromium: install it (apt-get install --no-install-recommends chromium) or set CHROMIUM to run browser tests")
+		t.Skip("browser test: no chromium (apt-get install chromium, or scripts/deps.sh as root; or set CHROMIUM)")
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
