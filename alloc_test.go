@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/ittygo/itty/internal/routesets"
 )
 
 // nopWriter is a ResponseWriter that allocates nothing, so benchmarks and
@@ -110,10 +111,10 @@ func BenchmarkRouterFind(b *testing.B) {
 	}
 }
 
-// githubRoutes reads bench/routes/github.txt as itty patterns and request
-// paths.
+// githubRoutes reads the GitHub route set (internal/routesets) as itty
+// patterns and request paths.
 func githubRoutes(tb testing.TB) (pats []string, methods []string, paths []string) {
-	f, err := os.Open("bench/routes/github.txt")
+	f, err := routesets.FS.Open("github.txt")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func githubRoutes(tb testing.TB) (pats []string, methods []string, paths []strin
 }
 
 // BenchmarkRouterGitHub is routing alone (no Request, no response) for every
-// path of the GitHub API route set in bench/routes.
+// path of the GitHub API route set in internal/routesets.
 func BenchmarkRouterGitHub(b *testing.B) {
 	pats, methods, paths := githubRoutes(b)
 	app := New()

@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkGitHubStack takes the full stack apart on the GitHub route set
-// (bench/routes), one op being all 203 requests, to show where the time of
+// (internal/routesets), one op being all 203 requests, to show where the time of
 // bench's GitHubAll goes:
 //
 //   - find: matching alone;

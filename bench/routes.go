@@ -1,7 +1,8 @@
 // Package bench measures itty against the Go routers people reach for —
 // julienschmidt/httprouter, gin, echo, chi, gorilla/mux and net/http's
 // ServeMux — and against a bare handler that routes nothing, on the route
-// sets of the well-known Go HTTP routing benchmark (in routes/).
+// sets of the well-known Go HTTP routing benchmark (internal/routesets of
+// the core module).
 //
 // Every contestant is served through its own ServeHTTP, with handlers
 // written the way its users write them: read every route parameter, answer
@@ -11,22 +12,20 @@ package bench
 import (
 	"bufio"
 	"bytes"
-	"embed"
 	"fmt"
 	"strings"
-)
 
-//go:embed routes/*.txt
-var routeFiles embed.FS
+	"github.com/ittygo/itty/internal/routesets"
+)
 
 // Route is one line of a route set: a method and a path with :params.
 type Route struct {
 	Method, Path string
 }
 
-// LoadRoutes reads routes/NAME.txt.
+// LoadRoutes reads the route set NAME (github, parse or static).
 func LoadRoutes(name string) []Route {
-	b, err := routeFiles.ReadFile("routes/" + name + ".txt")
+	b, err := routesets.FS.ReadFile(name + ".txt")
 	if err != nil {
 		panic(err)
 	}
@@ -39,7 +38,7 @@ func LoadRoutes(name string) []Route {
 		}
 		method, path, ok := strings.Cut(line, " ")
 		if !ok {
-			panic(fmt.Sprintf("routes/%s.txt: bad line %q", name, line))
+			panic(fmt.Sprintf("routesets/%s.txt: bad line %q", name, line))
 		}
 		routes = append(routes, Route{method, path})
 	}
