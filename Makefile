@@ -1,10 +1,17 @@
 # The README's test command is `make test`; .ci/run calls it too.
-.PHONY: test fuzz bench hardening
+.PHONY: test test-min-go fuzz bench hardening
 
 # Everything: format and vet checks, every module's tests with the race
 # detector, and a short run of every fuzz target.
 test:
 	./scripts/test.sh
+
+# The core module's tests on the oldest Go its go.mod allows, alone (no
+# go.work), as a consumer builds it.
+MIN_GO ?= go1.25.12
+test-min-go:
+	GOWORK=off GOTOOLCHAIN=$(MIN_GO) go vet ./...
+	GOWORK=off GOTOOLCHAIN=$(MIN_GO) go test -count=1 ./...
 
 # Fuzz every target for FUZZTIME each (default 30s).
 fuzz:

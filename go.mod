@@ -1,6 +1,6 @@
 module github.com/ittygo/itty
 
-go 1.26
+go 1.25.0
 
 require github.com/gorilla/securecookie v1.1.2
 
