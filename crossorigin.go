@@ -1,6 +1,10 @@
 package itty
 
-import "net/http"
+import (
+	"bytes"
+	"cmp"
+	"net/http"
+)
 
 // defaultCrossOrigin protects Apps whose CrossOrigin is nil.
 var defaultCrossOrigin = http.NewCrossOriginProtection()
@@ -22,17 +26,45 @@ func (a *App) crossOriginOK(w http.ResponseWriter, r *http.Request) bool {
 	}
 	a.logger().Warn("itty: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
 		"origin", r.Header.Get("Origin"), "err", err)
-	switch {
-	case a.Forbidden != nil:
+	if a.Forbidden != nil {
 		a.respond(w, r, a.Forbidden)
-	case co != defaultCrossOrigin:
-		// The user's protection: its Handler calls the deny handler set
-		// with SetDenyHandler, or writes net/http's own 403.
-		co.Handler(nil).ServeHTTP(w, r)
-	default:
-		a.respond(w, r, forbidden)
+		return false
 	}
+	// A deny handler set with SetDenyHandler answers through the
+	// protection's Handler; net/http gives no other way to find it. Without
+	// one, Handler writes net/http's own 403, which itty's page replaces.
+	rec := &denyRecorder{header: http.Header{}}
+	co.Handler(nil).ServeHTTP(rec, r)
+	if rec.status == http.StatusForbidden && rec.body.String() == err.Error()+"\n" {
+		a.respond(w, r, forbidden)
+		return false
+	}
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(cmp.Or(rec.status, http.StatusOK))
+	w.Write(rec.body.Bytes())
 	return false
+}
+
+// denyRecorder keeps what a deny handler answers.
+type denyRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (d *denyRecorder) Header() http.Header { return d.header }
+
+func (d *denyRecorder) WriteHeader(status int) {
+	if d.status == 0 {
+		d.status = status
+	}
+}
+
+func (d *denyRecorder) Write(b []byte) (int, error) {
+	d.WriteHeader(http.StatusOK)
+	return d.body.Write(b)
 }
 
 func forbidden(req *Request) *Response {

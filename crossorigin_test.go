@@ -27,8 +27,8 @@ func TestAttackZeroValueAppAcceptsCrossSitePost(t *testing.T) {
 		app.Post("/transfer", func(req *Request) *Response { ran = true; return app.Render(req, "sent") })
 		rec := httptest.NewRecorder()
 		app.ServeHTTP(rec, crossSitePost("/transfer"))
-		if rec.Code != http.StatusForbidden || ran {
-			t.Errorf("%s: cross-site POST answered %d, handler ran: %v", name, rec.Code, ran)
+		if rec.Code != http.StatusForbidden || ran || rec.Body.String() != "403 Forbidden\n" {
+			t.Errorf("%s: cross-site POST answered %d %q, handler ran: %v", name, rec.Code, rec.Body.String(), ran)
 		}
 	}
 	off := &App{DisableCrossOriginProtection: true}
