@@ -30,5 +30,6 @@
 //
 // Stores: MemoryStore (tests), FileStore (the persistent default, shared by
 // processes on one machine), CookieStore (everything in an encrypted
-// cookie), and the redisstore module for several machines.
+// cookie), and the redisstore and pgstore modules (Redis, PostgreSQL) for
+// several machines.
 package sessions
