@@ -23,7 +23,7 @@ import (
 // and service must come back by itself when the server is resumed.
 func TestHungPostgres(t *testing.T) {
 	srv, pool := ownServer(t)
-	if _, err := srv.pids(); err != nil {
+	if _, err := srv.PIDs(); err != nil {
 		t.Skip(err)
 	}
 	const storeTimeout = 500 * time.Millisecond
@@ -39,11 +39,11 @@ func TestHungPostgres(t *testing.T) {
 	}
 	id, _ := c.Cookie("/", "sid")
 
-	if err := srv.signalAll(syscall.SIGSTOP); err != nil {
+	if err := srv.SignalAll(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	stopped := time.Now()
-	t.Cleanup(func() { srv.signalAll(syscall.SIGCONT) })
+	t.Cleanup(func() { srv.SignalAll(syscall.SIGCONT) })
 	var fastest, slowest time.Duration
 	check := func(what string, limit time.Duration, do func() *ittytest.Response) time.Duration {
 		t.Helper()
@@ -86,7 +86,7 @@ func TestHungPostgres(t *testing.T) {
 		t.Fatalf("Update while PostgreSQL is hung: %v after %v, want an error before the 300ms deadline", err, took)
 	}
 
-	if err := srv.signalAll(syscall.SIGCONT); err != nil {
+	if err := srv.SignalAll(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
 	resumed := time.Now()

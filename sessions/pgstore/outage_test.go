@@ -22,7 +22,7 @@ func TestOutage(t *testing.T) {
 	a := newLoginApp(t, store, sessions.Options{CookieName: "sid"})
 	c := a.login(t, "ada")
 
-	if err := srv.stop("immediate"); err != nil {
+	if err := srv.Stop("immediate"); err != nil {
 		t.Fatal(err)
 	}
 	down := time.Now()
@@ -50,7 +50,7 @@ func TestOutage(t *testing.T) {
 	}
 
 	restart := time.Now()
-	if err := srv.start(); err != nil {
+	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	started := time.Now()

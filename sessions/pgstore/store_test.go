@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ittygo/itty/internal/testservers"
+
 	"github.com/ittygo/itty/sessions"
 	"github.com/ittygo/itty/sessions/pgstore"
 	"github.com/ittygo/itty/sessions/sessionstest"
@@ -46,30 +48,30 @@ func TestMain(m *testing.M) {
 
 func setUp() (func(), error) {
 	var stop func()
-	binDir, _ = findBinaries()
+	binDir, _ = testservers.FindPostgres()
 	url := os.Getenv("PG_URL")
 	if url == "" {
 		url = os.Getenv("DATABASE_URL")
 	}
 	if url == "" {
 		if binDir == "" {
-			_, err := findBinaries()
+			_, err := testservers.FindPostgres()
 			return nil, err
 		}
-		srv, err := newServer(binDir)
+		srv, err := testservers.NewPostgres(binDir)
 		if err != nil {
 			return nil, err
 		}
-		if err := srv.start(); err != nil {
-			srv.remove()
+		if err := srv.Start(); err != nil {
+			srv.Remove()
 			return nil, err
 		}
-		stop = srv.remove
-		if err := createDatabase(srv.connString("postgres"), "itty_test"); err != nil {
+		stop = srv.Remove
+		if err := createDatabase(srv.ConnString("postgres"), "itty_test"); err != nil {
 			stop()
 			return nil, err
 		}
-		url = srv.connString("itty_test")
+		url = srv.ConnString("itty_test")
 	}
 	dbURL = url
 	var err error
@@ -253,24 +255,24 @@ func TestManagerConformance(t *testing.T) {
 // ownServer starts a PostgreSQL of the test's own, which it may stop, and
 // returns it and a pool of its postgres database with the store's table
 // made; the server is removed when the test ends.
-func ownServer(t *testing.T) (*pgServer, *pgxpool.Pool) {
+func ownServer(t *testing.T) (*testservers.Postgres, *pgxpool.Pool) {
 	t.Helper()
 	if binDir == "" {
-		_, err := findBinaries()
+		_, err := testservers.FindPostgres()
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("needs a PostgreSQL of its own to stop: %v", err)
 		}
 		t.Skipf("needs a PostgreSQL of its own to stop: %v; install PostgreSQL (apt-get install postgresql) to run it", err)
 	}
-	srv, err := newServer(binDir)
+	srv, err := testservers.NewPostgres(binDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.remove)
-	if err := srv.start(); err != nil {
+	t.Cleanup(srv.Remove)
+	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	pool, err := pgxpool.New(t.Context(), srv.connString("postgres"))
+	pool, err := pgxpool.New(t.Context(), srv.ConnString("postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}

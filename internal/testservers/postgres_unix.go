@@ -1,6 +1,6 @@
 //go:build unix
 
-package pgstore_test
+package testservers
 
 import (
 	"errors"
@@ -16,10 +16,10 @@ import (
 	"syscall"
 )
 
-// pgServer is a PostgreSQL cluster of the tests' own: a data directory in a
+// Postgres is a PostgreSQL cluster of the tests' own: a data directory in a
 // temporary directory, served by a postmaster that listens on a Unix socket
 // in that directory only.
-type pgServer struct {
+type Postgres struct {
 	bin  string // the directory of initdb, pg_ctl and postgres
 	dir  string // the temporary directory: socket, log, data/
 	cred *syscall.Credential
@@ -30,10 +30,10 @@ type pgServer struct {
 	wdStdin  io.WriteCloser
 }
 
-// findBinaries returns the directory holding initdb and pg_ctl: PATH's, or
+// FindPostgres returns the directory holding initdb and pg_ctl: PATH's, or
 // the newest of /usr/lib/postgresql/*/bin (Debian and Ubuntu keep them off
 // PATH).
-func findBinaries() (string, error) {
+func FindPostgres() (string, error) {
 	if initdb, err := exec.LookPath("initdb"); err == nil {
 		if _, err := exec.LookPath("pg_ctl"); err == nil {
 			return filepath.Dir(initdb), nil
@@ -59,11 +59,11 @@ func isExecutable(path string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
-// newServer makes a cluster with initdb in a new temporary directory. Run
+// NewPostgres makes a cluster with initdb in a new temporary directory. Run
 // as root, everything runs as the postgres user, since PostgreSQL refuses
 // to run as root.
-func newServer(bin string) (*pgServer, error) {
-	s := &pgServer{bin: bin}
+func NewPostgres(bin string) (*Postgres, error) {
+	s := &Postgres{bin: bin}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -80,7 +80,7 @@ func newServer(bin string) (*pgServer, error) {
 	s.dir = dir
 	if s.cred != nil {
 		if err := os.Chown(dir, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
-			s.remove()
+			s.Remove()
 			return nil, err
 		}
 	}
@@ -99,16 +99,16 @@ func newServer(bin string) (*pgServer, error) {
 	}
 	if out, err := s.run("initdb", "-D", s.data(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
 		"--no-locale", "--no-sync", "--no-instructions"); err != nil {
-		s.remove()
+		s.Remove()
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
 	return s, nil
 }
 
-func (s *pgServer) data() string { return filepath.Join(s.dir, "data") }
+func (s *Postgres) data() string { return filepath.Join(s.dir, "data") }
 
 // run runs one of the server's programs as the server's user.
-func (s *pgServer) run(name string, args ...string) ([]byte, error) {
+func (s *Postgres) run(name string, args ...string) ([]byte, error) {
 	cmd := exec.Command(filepath.Join(s.bin, name), args...)
 	cmd.Dir = s.dir
 	cmd.Env = []string{"PATH=" + s.bin + ":/usr/bin:/bin", "LANG=C", "LC_ALL=C", "HOME=" + s.dir}
@@ -118,9 +118,9 @@ func (s *pgServer) run(name string, args ...string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
-// start starts the postmaster and waits until it accepts connections. The
+// Start starts the postmaster and waits until it accepts connections. The
 // settings trade durability for speed: the data is thrown away anyway.
-func (s *pgServer) start() error {
+func (s *Postgres) Start() error {
 	opts := fmt.Sprintf("-c listen_addresses='' -k %s -c fsync=off -c full_page_writes=off", s.dir)
 	out, err := s.run("pg_ctl", "-D", s.data(), "-l", filepath.Join(s.dir, "log"), "-w", "-t", "60", "-o", opts, "start")
 	if err != nil {
@@ -130,31 +130,31 @@ func (s *pgServer) start() error {
 	return nil
 }
 
-// stop stops the postmaster; mode is pg_ctl's: "fast", or "immediate" for
+// Stop stops the postmaster; mode is pg_ctl's: "fast", or "immediate" for
 // a crash.
-func (s *pgServer) stop(mode string) error {
+func (s *Postgres) Stop(mode string) error {
 	if out, err := s.run("pg_ctl", "-D", s.data(), "-m", mode, "-w", "stop"); err != nil {
 		return fmt.Errorf("pg_ctl stop: %v\n%s", err, out)
 	}
 	return nil
 }
 
-// remove stops the server if it runs and deletes its directory.
-func (s *pgServer) remove() {
-	s.signalAll(syscall.SIGCONT) // a stopped server cannot shut down
+// Remove stops the server if it runs and deletes its directory.
+func (s *Postgres) Remove() {
+	s.SignalAll(syscall.SIGCONT) // a stopped server cannot shut down
 	s.wdStdin.Close()
 	s.watchdog.Wait()
 	os.RemoveAll(s.dir)
 }
 
-// connString is the libpq connection string of database db.
-func (s *pgServer) connString(db string) string {
+// ConnString is the libpq connection string of database db.
+func (s *Postgres) ConnString(db string) string {
 	return fmt.Sprintf("host=%s port=5432 user=postgres dbname=%s sslmode=disable", s.dir, db)
 }
 
-// pids returns the postmaster's pid and its children's (the backends and
+// PIDs returns the postmaster's pid and its children's (the backends and
 // the background processes), from /proc.
-func (s *pgServer) pids() ([]int, error) {
+func (s *Postgres) PIDs() ([]int, error) {
 	b, err := os.ReadFile(filepath.Join(s.data(), "postmaster.pid"))
 	if err != nil {
 		return nil, err
@@ -191,9 +191,9 @@ func (s *pgServer) pids() ([]int, error) {
 	return pids, nil
 }
 
-// signalAll sends sig to the postmaster and its children.
-func (s *pgServer) signalAll(sig syscall.Signal) error {
-	pids, err := s.pids()
+// SignalAll sends sig to the postmaster and its children.
+func (s *Postgres) SignalAll(sig syscall.Signal) error {
+	pids, err := s.PIDs()
 	if err != nil {
 		return err
 	}
