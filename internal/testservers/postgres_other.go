@@ -14,7 +14,7 @@ type Postgres struct{}
 var errNoServer = errors.New("the tests start a PostgreSQL of their own only on Unix systems")
 
 func FindPostgres() (string, error)                { return "", errNoServer }
-func NewPostgres(string) (*Postgres, error)          { return nil, errNoServer }
+func NewPostgres(string) (*Postgres, error)        { return nil, errNoServer }
 func (s *Postgres) Start() error                   { return errNoServer }
 func (s *Postgres) Stop(string) error              { return errNoServer }
 func (s *Postgres) Remove()                        {}
