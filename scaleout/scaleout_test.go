@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ittygo/itty/internal/exampletest"
+	"github.com/ittygo/itty/internal/testservers"
 )
 
 // fleet is three instances of sessionapp over one store.
@@ -239,4 +240,39 @@ func runScaleOut(t *testing.T, args ...string) {
 // store (flock makes every update atomic across them).
 func TestScaleOutFiles(t *testing.T) {
 	runScaleOut(t, "-store", "files", "-data", filepath.Join(t.TempDir(), "sessions"))
+}
+
+// need skips a test whose server is missing, saying how to get it, or
+// fails it under CI=true, where nothing may skip.
+func need(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal(err)
+	}
+	t.Skip(err)
+}
+
+// TestScaleOutRedis: three instances sharing one redis-server.
+func TestScaleOutRedis(t *testing.T) {
+	r, err := testservers.StartRedis()
+	need(t, err)
+	t.Cleanup(r.Stop)
+	runScaleOut(t, "-store", "redis", "-redis", r.URL())
+}
+
+// TestScaleOutPostgres: three instances sharing one PostgreSQL database,
+// each creating the schema as it starts.
+func TestScaleOutPostgres(t *testing.T) {
+	bin, err := testservers.FindPostgres()
+	if err != nil {
+		need(t, fmt.Errorf("%w (apt-get install postgresql, or scripts/deps.sh as root)", err))
+	}
+	pg, err := testservers.NewPostgres(bin)
+	need(t, err)
+	t.Cleanup(pg.Remove)
+	need(t, pg.Start())
+	runScaleOut(t, "-store", "postgres", "-postgres", pg.ConnString("postgres"))
 }

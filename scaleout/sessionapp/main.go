@@ -15,19 +15,22 @@ import (
 
 	"github.com/ittygo/itty"
 	"github.com/ittygo/itty/sessions"
+	"github.com/ittygo/itty/sessions/pgstore"
 	"github.com/ittygo/itty/sessions/redisstore"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
-	kind := flag.String("store", "files", "files, redis or redis-cluster")
+	kind := flag.String("store", "files", "files, redis, redis-cluster or postgres")
 	data := flag.String("data", "sessions", "directory (-store files)")
 	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL (-store redis)")
 	cluster := flag.String("cluster", "", "comma-separated cluster node addresses (-store redis-cluster)")
+	dsn := flag.String("postgres", "", "PostgreSQL connection string (-store postgres)")
 	flag.Parse()
 
-	store, err := openStore(*kind, *data, *redisURL, *cluster)
+	store, err := openStore(*kind, *data, *redisURL, *cluster, *dsn)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -67,7 +70,7 @@ func main() {
 	}
 }
 
-func openStore(kind, dir, redisURL, cluster string) (sessions.Store, error) {
+func openStore(kind, dir, redisURL, cluster, dsn string) (sessions.Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	switch kind {
@@ -84,6 +87,14 @@ func openStore(kind, dir, redisURL, cluster string) (sessions.Store, error) {
 	case "redis-cluster":
 		rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(cluster, ","), ContextTimeoutEnabled: true})
 		return redisstore.New(rdb, ""), rdb.Ping(ctx).Err()
+	case "postgres":
+		pool, err := pgxpool.New(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		store := pgstore.New(pool, "")
+		// Several instances start at once: CreateSchema is safe to race.
+		return store, store.CreateSchema(ctx)
 	}
-	return nil, fmt.Errorf("-store %q: want files, redis or redis-cluster", kind)
+	return nil, fmt.Errorf("-store %q: want files, redis, redis-cluster or postgres", kind)
 }
