@@ -8,6 +8,7 @@
 // On several machines, keep the sessions in Redis instead:
 //
 //	go run ./examples/login -store redis -redis redis://127.0.0.1:6379/0
+//	go run ./examples/login -store postgres -postgres postgres://localhost/itty
 //
 // Add users with -users FILE, a file of lines "name:HASH", where HASH is
 // printed by: echo -n 'secret' | go run ./examples/login -hash
@@ -33,9 +34,10 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
-	kind := flag.String("store", "files", "where sessions live: files (one machine) or redis (several)")
+	kind := flag.String("store", "files", "where sessions live: files (one machine), redis or postgres (several)")
 	data := flag.String("data", "sessions", "directory for session files (-store files)")
 	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL (-store redis)")
+	dsn := flag.String("postgres", "postgres://localhost/itty", "PostgreSQL connection string (-store postgres)")
 	usersFile := flag.String("users", "", "file of name:HASH lines (see -hash)")
 	demo := flag.Bool("demo", false, "add the user demo with the password demo (never in production)")
 	hash := flag.Bool("hash", false, "read a password on standard input, print its hash, and exit")
@@ -59,7 +61,7 @@ func main() {
 	case len(users) == 0:
 		log.Print("login: no users: add some with -users FILE (see -hash), or try it with -demo")
 	}
-	store, closeStore, err := openStore(*kind, *data, *redisURL)
+	store, closeStore, err := openStore(*kind, *data, *redisURL, *dsn)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -82,4 +82,3 @@ func waitPort(addr string, limit time.Duration) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
