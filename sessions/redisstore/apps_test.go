@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -11,7 +12,9 @@ import (
 )
 
 // loginApp is an itty app with a session Manager: POST /login logs in the
-// form's user, and GET /whoami names the logged-in user or "stranger".
+// form's user, GET /whoami names the logged-in user or "stranger", POST
+// /logout ends the session and POST /everywhere ends every session of the
+// logged-in user, answering how many.
 type loginApp struct {
 	app  *itty.App
 	mgr  *sessions.Manager
@@ -39,6 +42,23 @@ func newLoginApp(t *testing.T, store sessions.Store, opts sessions.Options) *log
 			return app.Render(req, u)
 		}
 		return app.Render(req, "stranger")
+	})
+	app.Post("/logout", func(req *itty.Request) *itty.Response {
+		if err := mgr.Get(req).Destroy(); err != nil {
+			return itty.NewResponse(err.Error(), http.StatusInternalServerError)
+		}
+		return app.Render(req, "bye")
+	})
+	app.Post("/everywhere", func(req *itty.Request) *itty.Response {
+		sess := mgr.Get(req)
+		if err := sess.Err(); err != nil {
+			return itty.NewResponse(err.Error(), http.StatusInternalServerError)
+		}
+		n, err := mgr.DestroyUser(req.Context(), sess.User())
+		if err != nil {
+			return itty.NewResponse(err.Error(), http.StatusInternalServerError)
+		}
+		return app.Render(req, fmt.Sprint(n))
 	})
 	return a
 }

@@ -1,78 +1,14 @@
-// Package redisstore is a sessions.Store on Redis, for itty apps that run on
-// several machines. It lives in its own module so that apps without Redis do
-// not download a Redis client.
-//
-//	rdb := redis.NewClient(&redis.Options{
-//		Addr:                  "127.0.0.1:6379",
-//		ContextTimeoutEnabled: true,
-//	})
-//	mgr, err := sessions.New(app, redisstore.New(rdb, ""), sessions.Options{})
-//
-// Each session is one Redis string holding the JSON record, with a TTL at
-// the session's expiry, so Redis itself removes expired sessions. Updates
-// are optimistic transactions (WATCH/MULTI/EXEC), retried on contention, so
-// concurrent requests on several machines never lose each other's changes.
-// Each user's sessions are indexed in a set, so "log out everywhere" needs
-// no KEYS scan. Tombstones (the records a renew or a destroy leaves behind)
-// are kept and indexed like any other record; the Manager tells them apart.
-//
-// # Key prefix
-//
-// Every key the store writes starts with its prefix. A store made with an
-// empty prefix, New(rdb, ""), takes it from the Manager it is given to:
-// sessions.New names it after the session cookie, and the prefix becomes
-// PrefixFor(cookieName), "itty:" + cookieName + ":". Apps with different
-// cookie names (the default cookie name differs between apps) therefore
-// never see each other's sessions on a shared Redis, even if a session id
-// is copied from one app's cookie into the other's, while the instances of
-// one app, which share a cookie name, share their sessions. A prefix given
-// to New is kept as it is; every app that uses the same one shares
-// sessions, which is what the instances of one app want and two different
-// apps must not do.
-//
-// Such a store serves one namespace: giving it to a second Manager with
-// another cookie name is an error from sessions.New, so give each Manager
-// its own store (New is cheap; the client can be shared) or an explicit
-// prefix. A store with an empty prefix that is used directly, before any
-// Manager has named it, works under FallbackPrefix and keeps that prefix
-// from then on; a Manager given it afterwards fails in sessions.New rather
-// than silently losing what was written.
-//
-// # Timeouts
-//
-// The Manager bounds every store call by sessions.Options.StoreTimeout (two
-// seconds by default): when Redis does not answer in time (hung, stopped,
-// or behind a network that drops packets) the request is answered with 500
-// by that deadline whatever the client is set to. The store keeps to the
-// deadline itself too: a call whose context has a deadline returns an
-// error shortly before it (by a tenth of the time left, at most 50 ms) if
-// Redis has not answered, even when the client is still waiting on its
-// socket, and Update never calls its fn after it has returned. Either way
-// the Manager's StoreTimeout, not the client's timeouts, is what a request
-// waits at most.
-//
-// The client's settings decide what becomes of a call given up on, and
-// what bounds calls made without a deadline. We recommend:
-//
-//   - ContextTimeoutEnabled: true. go-redis then puts the context's
-//     deadline on the socket, so a call given up on ends at the deadline
-//     and its connection is closed. Without it, go-redis ignores context
-//     deadlines on the socket: each call given up on holds a pooled
-//     connection until ReadTimeout ends its attempt, so a busy app can use
-//     up its pool while Redis is hung. (go-redis makes no further retries
-//     once the context is done, in both cases.)
-//   - ReadTimeout and WriteTimeout at their default (5 s) or shorter, never
-//     -1 or -2 (no deadline): they bound calls made without a deadline,
-//     such as direct use of the store with context.Background(), and,
-//     without ContextTimeoutEnabled, how long a call given up on lives.
-//     With ContextTimeoutEnabled, the earlier of the two deadlines applies.
 package redisstore
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,7 +31,7 @@ const FallbackPrefix = "itty:(direct):"
 // see one app's keys.
 func PrefixFor(cookieName string) string { return "itty:" + cookieName + ":" }
 
-// maxRetries bounds the optimistic-transaction retries of one Update.
+// maxRetries bounds the compare-and-set retries of one Update.
 const maxRetries = 50
 
 // Store keeps sessions in Redis. It is safe for concurrent use by many
@@ -204,8 +140,18 @@ func (s *Store) keyPrefix() string {
 	return p
 }
 
-func (s *Store) key(id string) string       { return s.keyPrefix() + "s:" + id }
-func (s *Store) userKey(user string) string { return s.keyPrefix() + "u:" + user }
+// key is the session's key. It has no hash tag, so on a Redis Cluster the
+// sessions spread over the slots by id.
+func (s *Store) key(id string) string { return s.keyPrefix() + "s:" + id }
+
+// userKey is the key of the user's index: one key, so on a Redis Cluster
+// one slot, with no hash tag, so that the indexes of users spread too.
+func (s *Store) userKey(user string) string { return s.keyPrefix() + "user:" + user }
+
+// clockSkew is how long an index entry outlives its record's expiry, so
+// that app servers whose clocks differ by up to this much never drop the
+// entry of a record another server still considers live.
+const clockSkew = time.Minute
 
 // ttl is how long Redis should keep rec: until it expires, at least 1 ms.
 func ttl(rec *sessions.Record) time.Duration {
@@ -223,20 +169,117 @@ func decode(b []byte, id string) (*sessions.Record, error) {
 	return &rec, nil
 }
 
-// index adds rec, tombstone or not, to its user's set within a
-// transaction; the set lives as long as the longest record in it.
-func (s *Store) index(ctx context.Context, pipe redis.Pipeliner, oldUser string, rec *sessions.Record) {
-	if oldUser != "" && oldUser != rec.User {
-		pipe.SRem(ctx, s.userKey(oldUser), rec.ID)
-	}
+// The scripts. Each touches one key, so each runs on the node that holds
+// it, in a cluster as on one server, and none uses a command newer than
+// Redis 2.6.12 (see the package doc's list). Scores are Unix times in
+// milliseconds.
+var (
+	// indexScript adds ARGV[1] to the index KEYS[1] with the score ARGV[2]
+	// (its record's expiry), never lowering a score already there; drops
+	// the entries scored before ARGV[3]; and makes the index live at least
+	// ARGV[4] ms more. Scores only grow, so an entry's score is never
+	// before the expiry of the record of that id and user, whatever order
+	// concurrent writers run in.
+	indexScript = newScript(`
+local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not cur or tonumber(cur) < tonumber(ARGV[2]) then
+	redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
+	redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+return 1
+`)
+	// listScript drops the entries of the index KEYS[1] scored before
+	// ARGV[1] and returns the others.
+	listScript = newScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+`)
+	// casScript stores ARGV[2] under KEYS[1] with a TTL of ARGV[3] ms if
+	// the key still holds the value whose SHA-1 is ARGV[1], and returns 1;
+	// else it stores nothing and returns 0.
+	casScript = newScript(`
+local v = redis.call('GET', KEYS[1])
+if not v or redis.sha1hex(v) ~= ARGV[1] then
+	return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`)
+	// takeScript deletes KEYS[1] and returns the value it held, or nil.
+	takeScript = newScript(`
+local v = redis.call('GET', KEYS[1])
+if v then
+	redis.call('DEL', KEYS[1])
+end
+return v
+`)
+)
+
+// index adds rec's id to its user's index, with its expiry as the score.
+// A record is indexed before it is written, so whenever it exists its
+// user's index names it (see the package doc).
+func (s *Store) index(ctx context.Context, rec *sessions.Record) error {
 	if rec.User == "" {
-		return
+		return nil
 	}
-	uk := s.userKey(rec.User)
-	life := ttl(rec).Truncate(time.Second) + time.Second
-	pipe.SAdd(ctx, uk, rec.ID)
-	pipe.ExpireNX(ctx, uk, life)
-	pipe.ExpireGT(ctx, uk, life)
+	// Round up, so the score is never before the expiry.
+	score := rec.ExpiresAt().Add(time.Millisecond - 1).UnixMilli()
+	err := indexScript.Run(ctx, s.rdb, []string{s.userKey(rec.User)},
+		rec.ID, score, time.Now().Add(-clockSkew).UnixMilli(), (ttl(rec) + clockSkew).Milliseconds()).Err()
+	if err != nil {
+		return fail("index", err)
+	}
+	return nil
+}
+
+// script is one of the store's Lua scripts.
+type script struct {
+	*redis.Script
+	lines []string // the source, by the line numbers Redis reports
+}
+
+// scripts are the store's scripts by SHA-1, to explain their errors.
+var scripts = map[string]*script{}
+
+func newScript(src string) *script {
+	sc := &script{Script: redis.NewScript(src), lines: strings.Split(src, "\n")}
+	scripts[sc.Hash()] = sc
+	return sc
+}
+
+var (
+	scriptLine   = regexp.MustCompile(`script: ([0-9a-f]{40}), on @user_script:([0-9]+)`)
+	scriptCall   = regexp.MustCompile(`redis\.call\('([A-Z]+)'`)
+	refusedQuote = regexp.MustCompile(`run the '([^']+)' command`)
+)
+
+// fail wraps a Redis error for op. A command the server's ACL refuses is
+// named, even when a script ran it (Redis 7.0 reports only the script's
+// line then), with what to do about it.
+func fail(op string, err error) error {
+	msg := err.Error()
+	refused := ""
+	if m := refusedQuote.FindStringSubmatch(msg); m != nil && strings.Contains(msg, "NOPERM") {
+		refused = "may not run " + strings.ToUpper(m[1])
+	} else if strings.Contains(msg, "NOPERM") && strings.Contains(msg, "keys") {
+		refused = "may not use the store's keys (its ACL key pattern does not cover the store's prefix)"
+	} else if m := scriptLine.FindStringSubmatch(msg); m != nil && strings.Contains(msg, "can't run this command") {
+		refused = "may not run a command of the store's scripts"
+		if sc := scripts[m[1]]; sc != nil {
+			if n, _ := strconv.Atoi(m[2]); n >= 1 && n <= len(sc.lines) {
+				if c := scriptCall.FindStringSubmatch(sc.lines[n-1]); c != nil {
+					refused = "may not run " + c[1] + ", which a script of the store runs"
+				}
+			}
+		}
+	}
+	if refused != "" {
+		return fmt.Errorf("redisstore: %s: the Redis user %s (%w); grant it the ACL rules in the redisstore package documentation", op, refused, err)
+	}
+	return fmt.Errorf("redisstore: %s: %w", op, err)
 }
 
 // Create implements sessions.Store.
@@ -253,22 +296,20 @@ func (s *Store) Create(ctx context.Context, rec *sessions.Record) error {
 }
 
 func (s *Store) create(ctx context.Context, rec *sessions.Record, b []byte) error {
+	if err := s.index(ctx, rec); err != nil {
+		return err
+	}
 	ok, err := s.rdb.SetNX(ctx, s.key(rec.ID), b, ttl(rec)).Result()
 	if err != nil {
-		return fmt.Errorf("redisstore: create: %w", err)
+		return fail("create", err)
 	}
 	if !ok {
-		return sessions.ErrExists
+		return sessions.ErrExists // the entry just added is stale: harmless
 	}
-	if rec.User != "" {
-		if _, err := s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-			s.index(ctx, pipe, "", rec)
-			return nil
-		}); err != nil {
-			return fmt.Errorf("redisstore: index: %w", err)
-		}
-	}
-	return nil
+	// Index it once more: a Delete of this id that ran meanwhile (an id
+	// deleted and created again at once) may have removed the entry
+	// between the first add and the write.
+	return s.index(ctx, rec)
 }
 
 // Load implements sessions.Store.
@@ -279,7 +320,7 @@ func (s *Store) Load(ctx context.Context, id string) (*sessions.Record, error) {
 			return nil, sessions.ErrNotFound
 		}
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: load: %w", err)
+			return nil, fail("load", err)
 		}
 		return decode(b, id)
 	})
@@ -294,60 +335,52 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*sessions.Record)
 	return err
 }
 
+// update reads the record, calls fn, indexes the result under its user and
+// stores it with casScript, which writes only if the record is still the
+// one read; if it is not, another writer got there first, and update reads
+// again. The compare-and-set touches the session's key alone, and no
+// connection is held while the index is written.
 func (s *Store) update(ctx context.Context, g *guard, id string, fn func(*sessions.Record) error) error {
 	key := s.key(id)
 	for range maxRetries {
-		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-			b, err := tx.Get(ctx, key).Bytes()
-			if errors.Is(err, redis.Nil) {
-				return sessions.ErrNotFound
-			}
-			if err != nil {
-				return err
-			}
-			rec, err := decode(b, id)
-			if err != nil {
-				return err
-			}
-			oldUser := rec.User
-			var fnErr error
-			if !g.do(func() { fnErr = fn(rec) }) {
-				return errGaveUp
-			}
-			if fnErr != nil {
-				return fnError{fnErr}
-			}
-			rec.ID = id
-			nb, err := json.Marshal(rec)
-			if err != nil {
-				return err
-			}
-			_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-				pipe.Set(ctx, key, nb, ttl(rec))
-				s.index(ctx, pipe, oldUser, rec)
-				return nil
-			})
-			return err
-		}, key)
-		var fe fnError
-		switch {
-		case errors.Is(err, redis.TxFailedErr):
-			continue // another writer got there first: read again
-		case errors.As(err, &fe):
-			return fe.err
-		case err == nil, errors.Is(err, sessions.ErrNotFound):
+		b, err := s.rdb.Get(ctx, key).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return sessions.ErrNotFound
+		}
+		if err != nil {
+			return fail("update", err)
+		}
+		rec, err := decode(b, id)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("redisstore: update: %w", err)
+		var fnErr error
+		if !g.do(func() { fnErr = fn(rec) }) {
+			return errGaveUp
+		}
+		if fnErr != nil {
+			return fnErr
+		}
+		rec.ID = id
+		nb, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := s.index(ctx, rec); err != nil {
+			return err
+		}
+		sum := sha1.Sum(b)
+		stored, err := casScript.Run(ctx, s.rdb, []string{key}, hex.EncodeToString(sum[:]), nb, ttl(rec).Milliseconds()).Int()
+		if err != nil {
+			return fail("update", err)
+		}
+		if stored == 1 {
+			return nil
+		}
+		// Changed or deleted since it was read: read again.
 	}
 	return fmt.Errorf("redisstore: update of %s: still contended after %d tries", id, maxRetries)
 }
-
-// fnError carries the error of Update's fn out of the transaction, apart
-// from Redis's own errors.
-type fnError struct{ err error }
-
-func (e fnError) Error() string { return e.err.Error() }
 
 // Delete implements sessions.Store.
 func (s *Store) Delete(ctx context.Context, id string) error {
@@ -357,33 +390,76 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	return err
 }
 
+// delete deletes the record, then removes it from its user's index.
 func (s *Store) delete(ctx context.Context, id string) error {
 	key := s.key(id)
-	b, err := s.rdb.Get(ctx, key).Bytes()
+	b, err := takeScript.Run(ctx, s.rdb, []string{key}).Text()
 	if errors.Is(err, redis.Nil) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("redisstore: delete: %w", err)
+		return fail("delete", err)
 	}
 	var rec sessions.Record
-	_ = json.Unmarshal(b, &rec)
-	_, err = s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-		pipe.Del(ctx, key)
-		if rec.User != "" {
-			pipe.SRem(ctx, s.userKey(rec.User), id)
-		}
+	if json.Unmarshal([]byte(b), &rec) != nil || rec.User == "" {
 		return nil
-	})
+	}
+	if err := s.rdb.ZRem(ctx, s.userKey(rec.User), id).Err(); err != nil {
+		return fail("delete", err)
+	}
+	// A Create of the same id that ran meanwhile indexes its record again
+	// after writing it; one that wrote it between our delete and our
+	// removal of the entry is caught here.
+	return s.reindex(ctx, rec.User, []string{id})
+}
+
+// reindex indexes again, under user, those of ids whose records exist and
+// are user's: the check that follows Delete's removal of an entry.
+func (s *Store) reindex(ctx context.Context, user string, ids []string) error {
+	recs, err := s.loadAll(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("redisstore: delete: %w", err)
+		return err
+	}
+	for _, rec := range recs {
+		if rec != nil && rec.User == user {
+			if err := s.index(ctx, rec); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
+// loadAll loads the records of ids, nil for those that are gone, expired
+// or damaged, with one GET per id: pipelined, and on a cluster sent to
+// each id's node, never one multi-key command across slots.
+func (s *Store) loadAll(ctx context.Context, ids []string) ([]*sessions.Record, error) {
+	cmds := make([]*redis.StringCmd, len(ids))
+	_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = pipe.Get(ctx, s.key(id))
+		}
+		return nil
+	}) // each command's own error is read below
+	recs := make([]*sessions.Record, len(ids))
+	for i, cmd := range cmds {
+		b, err := cmd.Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, fail("load", err)
+		}
+		recs[i], _ = decode(b, ids[i])
+	}
+	return recs, nil
+}
+
 // ByUser implements sessions.UserIndex. It returns the ids of the user's
-// unexpired records, tombstones included, and drops from the user's set the
-// ids of records that are gone or have moved to another user.
+// unexpired records, tombstones included. It drops from the user's index
+// the entries a minute past their records' expiry, and skips, without
+// dropping them, the entries of records that are gone or now another
+// user's (see the package doc).
 func (s *Store) ByUser(ctx context.Context, user string) ([]string, error) {
 	return bounded(ctx, func(ctx context.Context, _ *guard) ([]string, error) {
 		return s.byUser(ctx, user)
@@ -391,37 +467,22 @@ func (s *Store) ByUser(ctx context.Context, user string) ([]string, error) {
 }
 
 func (s *Store) byUser(ctx context.Context, user string) ([]string, error) {
-	ids, err := s.rdb.SMembers(ctx, s.userKey(user)).Result()
+	ids, err := listScript.Run(ctx, s.rdb, []string{s.userKey(user)}, time.Now().Add(-clockSkew).UnixMilli()).StringSlice()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: by user: %w", err)
+		return nil, fail("by user", err)
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.key(id)
-	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	recs, err := s.loadAll(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: by user: %w", err)
+		return nil, err
 	}
-	var live, stale []string
-	for i, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			stale = append(stale, ids[i])
-			continue
+	var live []string
+	for i, rec := range recs {
+		if rec != nil && rec.User == user {
+			live = append(live, ids[i])
 		}
-		rec, err := decode([]byte(str), ids[i])
-		if err != nil || rec.User != user {
-			stale = append(stale, ids[i])
-			continue
-		}
-		live = append(live, ids[i])
-	}
-	if len(stale) > 0 {
-		s.rdb.SRem(ctx, s.userKey(user), stale) // tidy; failure is harmless
 	}
 	return live, nil
 }

@@ -25,7 +25,7 @@ var (
 func TestMain(m *testing.M) {
 	stop, err := startRedis()
 	if err != nil {
-		if os.Getenv("CI") == "true" || os.Getenv("REQUIRE_REDIS") != "" {
+		if requireCI() {
 			fmt.Fprintln(os.Stderr, "redisstore: Redis is required here (CI=true):", err)
 			os.Exit(1)
 		}
@@ -35,6 +35,7 @@ func TestMain(m *testing.M) {
 	if stop != nil {
 		stop()
 	}
+	stopCluster()
 	os.Exit(code)
 }
 
@@ -106,6 +107,7 @@ func newStore(t *testing.T) sessions.Store {
 func TestStoreConformance(t *testing.T) { sessionstest.RunStore(t, newStore) }
 
 func TestManagerConformance(t *testing.T) {
+	t.Parallel() // with the other backends' suites, after the timing tests
 	sessionstest.RunManager(t, sessionstest.Caps{ServerSide: true}, newStore)
 }
 
