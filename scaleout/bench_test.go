@@ -41,6 +41,16 @@ func BenchmarkSessionStores(b *testing.B) {
 			b.Cleanup(func() { rdb.Close() })
 			return redisstore.New(rdb, "")
 		},
+		"redis-cluster": func(b *testing.B) sessions.Store {
+			c, err := testservers.StartRedisCluster(3)
+			if err != nil {
+				b.Skip(err)
+			}
+			b.Cleanup(c.Stop)
+			rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs(), ContextTimeoutEnabled: true})
+			b.Cleanup(func() { rdb.Close() })
+			return redisstore.New(rdb, "")
+		},
 		"postgres": func(b *testing.B) sessions.Store {
 			bin, err := testservers.FindPostgres()
 			if err != nil {
@@ -67,7 +77,7 @@ func BenchmarkSessionStores(b *testing.B) {
 			return s
 		},
 	}
-	for _, name := range []string{"memory", "files", "redis", "postgres"} {
+	for _, name := range []string{"memory", "files", "redis", "redis-cluster", "postgres"} {
 		b.Run(name, func(b *testing.B) {
 			store := stores[name](b)
 			app := itty.New()

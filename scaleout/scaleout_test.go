@@ -263,6 +263,15 @@ func TestScaleOutRedis(t *testing.T) {
 	runScaleOut(t, "-store", "redis", "-redis", r.URL())
 }
 
+// TestScaleOutRedisCluster: three instances on a three-master Redis
+// Cluster, the sessions spread over its slots.
+func TestScaleOutRedisCluster(t *testing.T) {
+	c, err := testservers.StartRedisCluster(3)
+	need(t, err)
+	t.Cleanup(c.Stop)
+	runScaleOut(t, "-store", "redis-cluster", "-cluster", strings.Join(c.Addrs(), ","))
+}
+
 // TestScaleOutPostgres: three instances sharing one PostgreSQL database,
 // each creating the schema as it starts.
 func TestScaleOutPostgres(t *testing.T) {

@@ -21,13 +21,17 @@ type Redis struct {
 // StartRedis starts redis-server (from PATH) with extra arguments and waits
 // until it answers.
 func StartRedis(extra ...string) (*Redis, error) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil, errors.New("no redis-server (apt-get install redis-server, or scripts/deps.sh as root)")
-	}
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
+	}
+	return startRedisOn(port, extra...)
+}
+
+func startRedisOn(port int, extra ...string) (*Redis, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, errors.New("no redis-server (apt-get install redis-server, or scripts/deps.sh as root)")
 	}
 	dir, err := os.MkdirTemp("", "itty-redis-")
 	if err != nil {
