@@ -74,6 +74,7 @@ var knownImports = map[string]string{
 	"multipart":  "mime/multipart",
 	"net":        "net",
 	"os":         "os",
+	"redis":      "github.com/redis/go-redis/v9",
 	"redisstore": "github.com/ittygo/itty/sessions/redisstore",
 	"sessions":   "github.com/ittygo/itty/sessions",
 	"signal":     "os/signal",
