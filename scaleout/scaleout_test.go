@@ -160,8 +160,13 @@ func runScaleOut(t *testing.T, args ...string) {
 					st, _, err := c.do("POST", pick()+"/logout", url.Values{})
 					requests.Add(1)
 					if err != nil {
+						// Unknown outcome (the instance was killed): the
+						// session may be gone, so start afresh.
 						failedConn.Add(1)
-						continue // unknown outcome; the next login starts afresh anyway
+						if !login() {
+							return
+						}
+						continue
 					}
 					count(st)
 					replay := newClient()
