@@ -32,6 +32,9 @@ if [ "$failed" != 0 ]; then
 	echo "== tests failed"; exit 1
 fi
 
+echo "== the released modules as a consumer builds them (scripts/consumer.sh)"
+scripts/consumer.sh
+
 echo "== benchmarks (smoke run, -benchtime=1x, so they never rot)"
 for dir in $modules; do
 	(cd "$dir" && go test -run '^$' -bench . -benchtime=1x ./... >/dev/null) ||

@@ -1,11 +1,10 @@
 module github.com/ittygo/itty/sessions/pgstore
 
-go 1.26
+go 1.25.0
 
-replace github.com/ittygo/itty => ../../
 
 require (
-	github.com/ittygo/itty v0.0.0-00010101000000-000000000000
+	github.com/ittygo/itty v0.1.0
 	github.com/jackc/pgx/v5 v5.12.0
 )
 

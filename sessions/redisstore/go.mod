@@ -1,11 +1,10 @@
 module github.com/ittygo/itty/sessions/redisstore
 
-go 1.26
+go 1.25.0
 
-replace github.com/ittygo/itty => ../../
 
 require (
-	github.com/ittygo/itty v0.0.0-00010101000000-000000000000
+	github.com/ittygo/itty v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 )
 

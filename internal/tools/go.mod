@@ -1,0 +1,5 @@
+module github.com/ittygo/itty/internal/tools
+
+go 1.25.0
+
+require golang.org/x/mod v0.30.0
