@@ -1,6 +1,6 @@
 module github.com/ittygo/itty/e2e
 
-go 1.26
+go 1.25.0
 
 replace github.com/ittygo/itty => ../
 
@@ -13,4 +13,5 @@ require (
 require (
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/gorilla/securecookie v1.1.2 // indirect
+	golang.org/x/net v0.58.0 // indirect
 )

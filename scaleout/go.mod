@@ -1,6 +1,6 @@
 module github.com/ittygo/itty/scaleout
 
-go 1.26
+go 1.26.0
 
 replace (
 	github.com/ittygo/itty => ../
@@ -9,7 +9,7 @@ replace (
 )
 
 require (
-	github.com/ittygo/itty v0.0.0-00010101000000-000000000000
+	github.com/ittygo/itty v0.1.0
 	github.com/ittygo/itty/sessions/pgstore v0.0.0-00010101000000-000000000000
 	github.com/ittygo/itty/sessions/redisstore v0.0.0-00010101000000-000000000000
 	github.com/jackc/pgx/v5 v5.13.0
