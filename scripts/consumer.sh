@@ -85,6 +85,11 @@ export GOWORK=off GOFLAGS="-mod=mod -modcacherw" GONOSUMDB=github.com/ittygo/itt
 GOPROXY="file://$tmp/proxy,$(go env GOPROXY)"
 export GOPROXY
 go mod tidy
+# The consumer asked for Go 1.25.0; tidy raises that if a released module or
+# one of its dependencies needs more, which would make 1.25 a false minimum.
+if ! grep -q '^go 1.25.0$' go.mod; then
+	echo "consumer: the released modules need a newer Go than their go.mod says: $(grep '^go ' go.mod)" >&2; exit 1
+fi
 go vet ./...
 go test -count=1 ./...
 echo "consumer: built and tested against github.com/ittygo/itty $version and its store modules, zipped from the working tree"
