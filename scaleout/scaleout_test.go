@@ -247,23 +247,10 @@ func TestScaleOutFiles(t *testing.T) {
 	runScaleOut(t, "-store", "files", "-data", filepath.Join(t.TempDir(), "sessions"))
 }
 
-// need skips a test whose server is missing, saying how to get it, or
-// fails it under CI=true, where nothing may skip.
-func need(t *testing.T, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal(err)
-	}
-	t.Skip(err)
-}
-
 // TestScaleOutRedis: three instances sharing one redis-server.
 func TestScaleOutRedis(t *testing.T) {
 	r, err := testservers.StartRedis()
-	need(t, err)
+	testservers.Need(t, err)
 	t.Cleanup(r.Stop)
 	runScaleOut(t, "-store", "redis", "-redis", r.URL())
 }
@@ -272,7 +259,7 @@ func TestScaleOutRedis(t *testing.T) {
 // Cluster, the sessions spread over its slots.
 func TestScaleOutRedisCluster(t *testing.T) {
 	c, err := testservers.StartRedisCluster(3)
-	need(t, err)
+	testservers.Need(t, err)
 	t.Cleanup(c.Stop)
 	runScaleOut(t, "-store", "redis-cluster", "-cluster", strings.Join(c.Addrs(), ","))
 }
@@ -282,11 +269,11 @@ func TestScaleOutRedisCluster(t *testing.T) {
 func TestScaleOutPostgres(t *testing.T) {
 	bin, err := testservers.FindPostgres()
 	if err != nil {
-		need(t, fmt.Errorf("%w (apt-get install postgresql, or scripts/deps.sh as root)", err))
+		testservers.Need(t, fmt.Errorf("%w (apt-get install postgresql, or scripts/deps.sh as root)", err))
 	}
 	pg, err := testservers.NewPostgres(bin)
-	need(t, err)
+	testservers.Need(t, err)
 	t.Cleanup(pg.Remove)
-	need(t, pg.Start())
+	testservers.Need(t, pg.Start())
 	runScaleOut(t, "-store", "postgres", "-postgres", pg.ConnString("postgres"))
 }

@@ -2,24 +2,12 @@ package main
 
 import (
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/ittygo/itty/internal/exampletest"
 	"github.com/ittygo/itty/internal/testservers"
 )
-
-func need(t *testing.T, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal(err)
-	}
-	t.Skip(err)
-}
 
 // TestStores: -store redis and -store postgres keep the session on the
 // server given, so a login survives a restart of the program with no
@@ -28,17 +16,17 @@ func TestStores(t *testing.T) {
 	prog := exampletest.Build(t, ".")
 	t.Run("redis", func(t *testing.T) {
 		r, err := testservers.StartRedis()
-		need(t, err)
+		testservers.Need(t, err)
 		t.Cleanup(r.Stop)
 		loginSurvivesRestart(t, prog, "-store", "redis", "-redis", r.URL(), "-demo")
 	})
 	t.Run("postgres", func(t *testing.T) {
 		bin, err := testservers.FindPostgres()
-		need(t, err)
+		testservers.Need(t, err)
 		pg, err := testservers.NewPostgres(bin)
-		need(t, err)
+		testservers.Need(t, err)
 		t.Cleanup(pg.Remove)
-		need(t, pg.Start())
+		testservers.Need(t, pg.Start())
 		loginSurvivesRestart(t, prog, "-store", "postgres", "-postgres", pg.ConnString("postgres"), "-demo")
 	})
 }
