@@ -1,7 +1,8 @@
 // Package testservers starts real servers for the tests of the repository's
-// modules: a PostgreSQL cluster of a test's own in a temporary directory
-// (as the postgres user when run as root), so store tests and the
-// scale-out tests drive the real thing, never a stand-in.
+// modules, on loopback, in temporary directories: a redis-server, a Redis
+// Cluster, and a PostgreSQL cluster (as the postgres user when run as
+// root), so the store and scale-out tests drive the real thing, never a
+// stand-in.
 package testservers
 
 import (
