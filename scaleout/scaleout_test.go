@@ -160,9 +160,13 @@ func runScaleOut(t *testing.T, args ...string) {
 					st, _, err := c.do("POST", pick()+"/logout", url.Values{})
 					requests.Add(1)
 					if err != nil {
-						// Unknown outcome (the instance was killed): the
-						// session may be gone, so start afresh.
+						// Unknown outcome (the instance was killed): ask
+						// whether the session is still there.
 						failedConn.Add(1)
+						_, who, err := c.do("GET", pick()+"/whoami", nil)
+						if err == nil && who == user {
+							continue // the logout never happened
+						}
 						if !login() {
 							return
 						}
