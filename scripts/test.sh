@@ -24,7 +24,7 @@ for dir in $modules; do
 	echo "== module .$name: go vet"
 	(cd "$dir" && go vet ./...)
 	echo "== module .$name: go test -race"
-	json="$results/$(echo ".$name" | tr '/' '_').json"
+	json="$results/module$(echo "$name" | tr '/' '_').json"
 	(cd "$dir" && go test -race -count=1 -json ./... >"$json") || failed=1
 	"$results/testsummary" <"$json" || failed=1
 done
