@@ -94,11 +94,13 @@ func (r *Response) SetCookie(name string) *http.Cookie {
 
 // Get sends a GET request for path (which may carry a query string).
 func (c *Client) Get(path string) *Response {
+	c.t.Helper()
 	return c.Do(c.NewRequest(http.MethodGet, path, nil))
 }
 
 // Post sends a POST request with the given content type and body.
 func (c *Client) Post(path, contentType string, body io.Reader) *Response {
+	c.t.Helper()
 	req := c.NewRequest(http.MethodPost, path, body)
 	req.Header.Set("Content-Type", contentType)
 	return c.Do(req)
@@ -106,11 +108,13 @@ func (c *Client) Post(path, contentType string, body io.Reader) *Response {
 
 // PostForm sends form as an application/x-www-form-urlencoded POST body.
 func (c *Client) PostForm(path string, form url.Values) *Response {
+	c.t.Helper()
 	return c.Post(path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 }
 
 // PostJSON sends v encoded as an application/json POST body.
 func (c *Client) PostJSON(path string, v any) *Response {
+	c.t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
 		c.t.Fatalf("ittytest: encode JSON: %v", err)
@@ -148,6 +152,7 @@ func (c *Client) Do(req *http.Request) *Response {
 // cookie (the first, most specific, one), and whether there is one.
 // The value is as the server wrote it, before itty's decoding.
 func (c *Client) Cookie(path, name string) (string, bool) {
+	c.t.Helper()
 	u, err := url.Parse(c.BaseURL + path)
 	if err != nil {
 		c.t.Fatalf("ittytest: %v", err)
@@ -163,6 +168,7 @@ func (c *Client) Cookie(path, name string) (string, bool) {
 // SetCookie puts a cookie in the jar as if BaseURL had set it, for
 // Path=/ unless ck.Path says otherwise.
 func (c *Client) SetCookie(ck *http.Cookie) {
+	c.t.Helper()
 	u, err := url.Parse(c.BaseURL + "/")
 	if err != nil {
 		c.t.Fatalf("ittytest: %v", err)
