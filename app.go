@@ -1,12 +1,10 @@
 package itty
 
 import (
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -143,11 +141,11 @@ func (a *App) Handle(method, pattern string, h http.Handler) {
 }
 
 func (a *App) add(method, pattern string, fn HandlerFunc, h http.Handler) {
-	if method == "" || strings.IndexFunc(method, func(r rune) bool { return r > 0x7f || !isTokenChar(byte(r)) }) >= 0 {
-		panic("itty: invalid method " + quote(method) + " for route " + quote(pattern))
+	if method == "" || !validToken(method) {
+		panic(fmt.Sprintf("itty: invalid method %q for route %q", method, pattern))
 	}
 	if fn == nil && h == nil {
-		panic("itty: nil handler for " + method + " " + pattern)
+		panic(fmt.Sprintf("itty: nil handler for %s %q", method, pattern))
 	}
 	a.router.add(&route{method: method, pattern: pattern, fn: fn, h: h})
 }
@@ -163,15 +161,6 @@ func (a *App) Use(middleware ...func(http.Handler) http.Handler) {
 		h = a.middleware[i](h)
 	}
 	a.handler = h
-}
-
-// ServeHTTP dispatches the request to the route that matches it.
-func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if a.handler != nil {
-		a.handler.ServeHTTP(w, r)
-		return
-	}
-	a.serve(w, r)
 }
 
 func (a *App) maxBody() int64 {
@@ -192,167 +181,3 @@ func (a *App) logger() *slog.Logger {
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)
-
-// serve routes one request. The common case (a match for an itty handler)
-// allocates nothing of its own: the Request and its Response are pooled.
-func (a *App) serve(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.Path
-	if path == "" || path[0] != '/' {
-		// "OPTIONS *" and CONNECT authority-form requests name no path.
-		if r.Method == http.MethodOptions && r.RequestURI == "*" {
-			w.Header().Set("Allow", strings.Join(append(a.router.methods, http.MethodOptions), ", "))
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		a.respond(w, r, a.notFound)
-		return
-	}
-	if !safeMethod(r.Method) && !a.crossOriginOK(w, r) {
-		return
-	}
-	req := a.acquire(w, r)
-	defer a.done(w, req)
-	rt := a.router.find(r.Method, path, &req.Params)
-	if rt == nil {
-		// No route matches a path with empty, "." or ".." segments (the
-		// router refuses them), so cleaning waits until here.
-		if needsClean(path) {
-			redirectTo(w, r, cleanPath(path))
-			return
-		}
-		a.unrouted(w, req)
-		return
-	}
-	req.Params.names = rt.names
-	if rt.h != nil {
-		for i, name := range rt.names {
-			r.SetPathValue(name, req.Params.values[i])
-		}
-		rt.h.ServeHTTP(w, r)
-		return
-	}
-	a.finish(w, req, rt.fn)
-}
-
-// unrouted answers a request no route accepts: OPTIONS and 405 when other
-// methods match, a trailing-slash redirect when the other form of the path
-// matches, 404 otherwise.
-func (a *App) unrouted(w http.ResponseWriter, req *Request) {
-	r := req.Raw
-	path := r.URL.Path
-	if allow := a.router.allowed(path); len(allow) > 0 {
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		if r.Method == http.MethodOptions {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		a.finish(w, req, a.methodNotAllowed)
-		return
-	}
-	other := path + "/"
-	if strings.HasSuffix(path, "/") && path != "/" {
-		other = strings.TrimSuffix(path, "/")
-	}
-	var scratch Params
-	scratch.values = scratch.buf[:0]
-	if a.router.find(r.Method, other, &scratch) != nil {
-		redirectTo(w, r, other)
-		return
-	}
-	a.finish(w, req, a.notFound)
-}
-
-// redirectTo sends a client to the canonical form of its path, keeping the
-// query: 301 for GET and HEAD, 308 (which keeps the method and body) otherwise.
-func redirectTo(w http.ResponseWriter, r *http.Request, path string) {
-	u := *r.URL
-	u.Path, u.RawPath = path, ""
-	code := http.StatusPermanentRedirect
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		code = http.StatusMovedPermanently
-	}
-	w.Header().Set("Location", mountPrefix(r)+u.RequestURI())
-	w.WriteHeader(code)
-}
-
-// mountPrefix is the part of the request's path that a handler in front of
-// the App removed, as http.StripPrefix("/app", app) does, so that the App's
-// redirects keep it: the request line (RequestURI) still has the whole path.
-func mountPrefix(r *http.Request) string {
-	orig, _, _ := strings.Cut(r.RequestURI, "?")
-	if orig == "" {
-		return ""
-	}
-	if orig[0] != '/' { // absolute form, from a client that thinks it talks to a proxy
-		u, err := url.ParseRequestURI(r.RequestURI)
-		if err != nil {
-			return ""
-		}
-		orig = u.EscapedPath()
-	}
-	cur := r.URL.EscapedPath()
-	if len(orig) > len(cur) && strings.HasSuffix(orig, cur) {
-		return orig[:len(orig)-len(cur)]
-	}
-	return ""
-}
-
-// respond runs fn for a request that did not come through the router (the
-// App's own error pages for requests outside it, Static's 404s).
-func (a *App) respond(w http.ResponseWriter, r *http.Request, fn HandlerFunc) {
-	req := a.acquire(w, r)
-	defer a.done(w, req)
-	a.finish(w, req, fn)
-}
-
-func (a *App) acquire(w http.ResponseWriter, r *http.Request) *Request {
-	req, _ := a.pool.Get().(*Request)
-	if req == nil {
-		req = new(Request)
-		req.GET = Values{req: req}
-		req.POST = Values{req: req, form: true}
-	}
-	req.init(a, r)
-	return req
-}
-
-func (a *App) release(req *Request) {
-	req.clear()
-	a.pool.Put(req)
-}
-
-func (a *App) notFound(req *Request) *Response {
-	if a.NotFound != nil {
-		return a.NotFound(req)
-	}
-	return req.newResponse(statusText(http.StatusNotFound), http.StatusNotFound, contentTypeText)
-}
-
-func (a *App) methodNotAllowed(req *Request) *Response {
-	if a.MethodNotAllowed != nil {
-		return a.MethodNotAllowed(req)
-	}
-	return req.newResponse(statusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed, contentTypeText)
-}
-
-func statusText(code int) string {
-	return strconv.Itoa(code) + " " + http.StatusText(code) + "\n"
-}
-
-func quote(s string) string { return `"` + s + `"` }
-
-// ServeHTTP makes a HandlerFunc an http.Handler of its own, served with a
-// default App's settings and no route parameters. It lets an itty handler
-// be mounted in any net/http mux or passed to App.Handle. It is protected
-// as an App is (cross-origin protection, panics answered with 500), and
-// logs through slog.Default().
-func (fn HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !safeMethod(r.Method) && !standalone.crossOriginOK(w, r) {
-		return
-	}
-	standalone.respond(w, r, fn)
-}
-
-// standalone serves HandlerFuncs outside an App; its nil Logger means
-// slog.Default() (see App.logger).
-var standalone = &App{}

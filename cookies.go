@@ -97,31 +97,7 @@ func (e *CookieError) Error() string {
 func (e *CookieError) Unwrap() error { return e.Err }
 
 // validCookieName reports whether s is an RFC 6265 cookie-name (an HTTP token).
-func validCookieName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTokenChar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenChar(c byte) bool {
-	if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-// isSafeCookieByte reports whether c may appear unencoded in a cookie value:
-// an RFC 6265 cookie-octet other than '%', which starts an escape.
-func isSafeCookieByte(c byte) bool {
-	return c == 0x21 || c >= 0x23 && c <= 0x2B && c != 0x25 || c >= 0x2D && c <= 0x3A ||
-		c >= 0x3C && c <= 0x5B || c >= 0x5D && c <= 0x7E
-}
+func validCookieName(s string) bool { return validToken(s) }
 
 // EncodeCookieValue returns v as it goes into a Set-Cookie header. A value
 // made only of cookie-octets other than '%' is returned unchanged; every
@@ -129,26 +105,7 @@ func isSafeCookieByte(c byte) bool {
 // non-ASCII UTF-8) becomes %XX, as JavaScript's encodeURIComponent would
 // write it. [DecodeCookieValue] reverses it for every string.
 func EncodeCookieValue(v string) string {
-	n := 0
-	for i := 0; i < len(v); i++ {
-		if !isSafeCookieByte(v[i]) {
-			n++
-		}
-	}
-	if n == 0 {
-		return v
-	}
-	const hex = "0123456789ABCDEF"
-	b := make([]byte, 0, len(v)+2*n)
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if isSafeCookieByte(c) {
-			b = append(b, c)
-		} else {
-			b = append(b, '%', hex[c>>4], hex[c&15])
-		}
-	}
-	return string(b)
+	return percentEncode(v, cookieOctets)
 }
 
 // DecodeCookieValue returns the value a client sent, with surrounding double
@@ -180,24 +137,13 @@ func DecodeCookieValue(v string) string {
 	return string(b)
 }
 
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
-}
-
 func validCookiePath(p string) bool {
 	if !strings.HasPrefix(p, "/") || len(p) > maxAttributeValue {
 		return false
 	}
 	for i := 0; i < len(p); i++ {
 		c := p[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			strings.IndexByte("-._~!$&'()*+=:@/%", c) >= 0) {
+		if !isAlnum(c) && !containsByte("-._~!$&'()*+=:@/%", c) {
 			return false
 		}
 	}
@@ -217,7 +163,7 @@ func validCookieDomain(d string) bool {
 		return ip.Is4()
 	}
 	tld := d[strings.LastIndexByte(d, '.')+1:]
-	if !strings.ContainsFunc(tld, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) {
+	if !strings.ContainsFunc(tld, func(r rune) bool { return r < 0x80 && isLetter(byte(r)) }) {
 		return false
 	}
 	for label := range strings.SplitSeq(d, ".") {
@@ -226,7 +172,7 @@ func validCookieDomain(d string) bool {
 		}
 		for i := 0; i < len(label); i++ {
 			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			if !isAlnum(c) && c != '-' && c != '_' {
 				return false
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // Render returns a 200 response with body as text/html; charset=utf-8, like
@@ -72,7 +71,7 @@ var errNoTemplates = errors.New("itty: RenderTemplate called but App.Templates i
 // it can still point anywhere, so use RedirectLocal for user-supplied targets.
 func (a *App) Redirect(req *Request, url string) *Response {
 	resp := req.newResponse("", http.StatusFound, contentTypeText)
-	resp.SetHeader("Location", escapeControls(url))
+	resp.SetHeader("Location", percentEncode(url, urlBytes))
 	return resp
 }
 
@@ -81,26 +80,6 @@ func (a *App) RedirectPermanent(req *Request, url string) *Response {
 	resp := a.Redirect(req, url)
 	resp.StatusCode = http.StatusMovedPermanently
 	return resp
-}
-
-// escapeControls percent-encodes ASCII control bytes (CR and LF among them)
-// and spaces, which may never appear in a header value or a URL.
-func escapeControls(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return s
-	}
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == 0x7f {
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		} else {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // Error404 returns a 404 Not Found response with message as its plain-text

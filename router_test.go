@@ -88,8 +88,8 @@ func TestRouterRegistrationPanics(t *testing.T) {
 		{"", "/x/<path:a>/more", "must be the last segment"},
 		{"", "x", "must begin with /"},
 		{"", "/x/<int:1a>", "invalid parameter name"},
-		{"/u/<int:id>", "/u/<int:other>", "GET /u/<int:other> conflicts with GET /u/<int:id>"},
-		{"/same", "/same", "GET /same conflicts with GET /same"},
+		{"/u/<int:id>", "/u/<int:other>", `GET "/u/<int:other>" conflicts with GET "/u/<int:id>"`},
+		{"/same", "/same", `GET "/same" conflicts with GET "/same"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.second, func(t *testing.T) {

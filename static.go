@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -28,7 +29,7 @@ import (
 // content, computed once, so conditional requests are answered 304.
 func (a *App) Static(prefix string, fsys fs.FS) *StaticFiles {
 	if !strings.HasPrefix(prefix, "/") || !strings.HasSuffix(prefix, "/") {
-		panic("itty: Static prefix " + quote(prefix) + " must begin and end with /")
+		panic(fmt.Sprintf("itty: Static prefix %q must begin and end with /", prefix))
 	}
 	h := &StaticFiles{app: a, fsys: fsys}
 	a.Handle(http.MethodGet, prefix, h)
@@ -43,7 +44,7 @@ func (a *App) Static(prefix string, fsys fs.FS) *StaticFiles {
 func (a *App) StaticDir(prefix, dir string) *StaticFiles {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		panic("itty: StaticDir " + quote(prefix) + ": " + err.Error())
+		panic(fmt.Sprintf("itty: StaticDir %q: %v", prefix, err))
 	}
 	return a.Static(prefix, root.FS())
 }
@@ -165,33 +166,4 @@ func (s *StaticFiles) etag(name string, content io.ReadSeeker) (string, error) {
 	etag := `"` + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18]) + `"`
 	s.etags.Store(name, etag)
 	return etag, nil
-}
-
-// needsClean reports whether a request path has empty, "." or ".."
-// segments, which the App redirects to their cleaned form. It looks only
-// at the bytes after each slash.
-func needsClean(p string) bool {
-	for i := 0; i+1 < len(p); i++ {
-		if p[i] != '/' {
-			continue
-		}
-		switch rest := p[i+1:]; rest[0] {
-		case '/':
-			return true
-		case '.':
-			if rest == "." || rest == ".." || strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// cleanPath is path.Clean that keeps a trailing slash.
-func cleanPath(p string) string {
-	c := path.Clean(p)
-	if strings.HasSuffix(p, "/") && c != "/" {
-		c += "/"
-	}
-	return c
 }

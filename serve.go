@@ -6,8 +6,145 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 )
+
+// ServeHTTP dispatches the request to the route that matches it.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.handler != nil {
+		a.handler.ServeHTTP(w, r)
+		return
+	}
+	a.serve(w, r)
+}
+
+// serve routes one request. The common case (a match for an itty handler)
+// allocates nothing of its own: the Request and its Response are pooled.
+func (a *App) serve(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	if path == "" || path[0] != '/' {
+		// "OPTIONS *" and CONNECT authority-form requests name no path.
+		if r.Method == http.MethodOptions && r.RequestURI == "*" {
+			w.Header().Set("Allow", strings.Join(append(a.router.methods, http.MethodOptions), ", "))
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		a.respond(w, r, a.notFound)
+		return
+	}
+	if !safeMethod(r.Method) && !a.crossOriginOK(w, r) {
+		return
+	}
+	req := a.acquire(w, r)
+	defer a.done(w, req)
+	rt := a.router.find(r.Method, path, &req.Params)
+	if rt == nil {
+		// No route matches a path with empty, "." or ".." segments (the
+		// router refuses them), so cleaning waits until here.
+		if needsClean(path) {
+			redirectTo(w, r, cleanPath(path))
+			return
+		}
+		a.unrouted(w, req)
+		return
+	}
+	req.Params.names = rt.names
+	if rt.h != nil {
+		for i, name := range rt.names {
+			r.SetPathValue(name, req.Params.values[i])
+		}
+		rt.h.ServeHTTP(w, r)
+		return
+	}
+	a.finish(w, req, rt.fn)
+}
+
+// unrouted answers a request no route accepts: OPTIONS and 405 when other
+// methods match, a trailing-slash redirect when the other form of the path
+// matches, 404 otherwise.
+func (a *App) unrouted(w http.ResponseWriter, req *Request) {
+	r := req.Raw
+	path := r.URL.Path
+	if allow := a.router.allowed(path); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		a.finish(w, req, a.methodNotAllowed)
+		return
+	}
+	other := path + "/"
+	if strings.HasSuffix(path, "/") && path != "/" {
+		other = strings.TrimSuffix(path, "/")
+	}
+	var scratch Params
+	scratch.values = scratch.buf[:0]
+	if a.router.find(r.Method, other, &scratch) != nil {
+		redirectTo(w, r, other)
+		return
+	}
+	a.finish(w, req, a.notFound)
+}
+
+// respond runs fn for a request that did not come through the router (the
+// App's own error pages for requests outside it, Static's 404s).
+func (a *App) respond(w http.ResponseWriter, r *http.Request, fn HandlerFunc) {
+	req := a.acquire(w, r)
+	defer a.done(w, req)
+	a.finish(w, req, fn)
+}
+
+func (a *App) acquire(w http.ResponseWriter, r *http.Request) *Request {
+	req, _ := a.pool.Get().(*Request)
+	if req == nil {
+		req = new(Request)
+		req.GET = Values{req: req}
+		req.POST = Values{req: req, form: true}
+	}
+	req.init(a, r)
+	return req
+}
+
+func (a *App) release(req *Request) {
+	req.clear()
+	a.pool.Put(req)
+}
+
+func (a *App) notFound(req *Request) *Response {
+	if a.NotFound != nil {
+		return a.NotFound(req)
+	}
+	return req.newResponse(statusText(http.StatusNotFound), http.StatusNotFound, contentTypeText)
+}
+
+func (a *App) methodNotAllowed(req *Request) *Response {
+	if a.MethodNotAllowed != nil {
+		return a.MethodNotAllowed(req)
+	}
+	return req.newResponse(statusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed, contentTypeText)
+}
+
+func statusText(code int) string {
+	return strconv.Itoa(code) + " " + http.StatusText(code) + "\n"
+}
+
+// ServeHTTP makes a HandlerFunc an http.Handler of its own, served with a
+// default App's settings and no route parameters. It lets an itty handler
+// be mounted in any net/http mux or passed to App.Handle. It is protected
+// as an App is (cross-origin protection, panics answered with 500), and
+// logs through slog.Default().
+func (fn HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !safeMethod(r.Method) && !standalone.crossOriginOK(w, r) {
+		return
+	}
+	standalone.respond(w, r, fn)
+}
+
+// standalone serves HandlerFuncs outside an App; its nil Logger means
+// slog.Default() (see App.logger).
+var standalone = &App{}
 
 // PanicError is the error a ServerError handler receives when a handler
 // panicked. Value is what was passed to panic; Stack is the goroutine's stack
