@@ -56,7 +56,7 @@ type App struct {
 	// TemplateFuncs are added to the templates LoadTemplates parses.
 	TemplateFuncs template.FuncMap
 	// ShutdownTimeout is how long Run lets in-flight requests finish after
-	// SIGINT or SIGTERM. Zero means 30 seconds.
+	// SIGINT or SIGTERM. Zero means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
 	// CrossOrigin rejects cross-origin requests with unsafe methods (POST,
 	// PUT, PATCH, DELETE…) with 403 Forbidden, using the browser's

@@ -9,53 +9,56 @@ import (
 // defaultCrossOrigin protects Apps whose CrossOrigin is nil.
 var defaultCrossOrigin = http.NewCrossOriginProtection()
 
-// crossOriginOK checks an unsafe request against the App's cross-origin
-// protection; a refused request is answered (Forbidden, the deny handler,
-// or a plain 403) and logged.
-func (a *App) crossOriginOK(w http.ResponseWriter, r *http.Request) bool {
+// safeMethod reports whether cross-origin protection lets m through: the
+// methods that must not change anything.
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// crossOriginError checks an unsafe request against the App's cross-origin
+// protection and returns why it is refused, or nil. A refusal is logged.
+func (a *App) crossOriginError(r *http.Request) error {
 	if a.DisableCrossOriginProtection {
-		return true
+		return nil
 	}
 	// A request with neither header comes from no browser, and Check lets
 	// it through; looking the keys up directly saves Check's header-name
 	// canonicalisation on every unsafe request (curl, server to server).
 	if _, ok := r.Header["Sec-Fetch-Site"]; !ok {
 		if _, ok := r.Header["Origin"]; !ok {
-			return true
+			return nil
 		}
 	}
-	co := a.CrossOrigin
-	if co == nil {
-		co = defaultCrossOrigin
+	err := a.crossOrigin().Check(r)
+	if err != nil {
+		a.logger().Warn("itty: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+			"origin", r.Header.Get("Origin"), "err", err)
 	}
-	err := co.Check(r)
-	if err == nil {
-		return true
-	}
-	a.logger().Warn("itty: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
-		"origin", r.Header.Get("Origin"), "err", err)
-	if a.Forbidden != nil {
-		a.respond(w, r, a.Forbidden)
-		return false
-	}
-	// A deny handler set with SetDenyHandler answers through the
-	// protection's Handler; net/http gives no other way to find it. Without
-	// one, Handler writes net/http's own 403, which itty's page replaces.
-	rec := &denyRecorder{header: http.Header{}}
-	co.Handler(nil).ServeHTTP(rec, r)
-	if rec.status == http.StatusForbidden && rec.body.String() == err.Error()+"\n" {
-		a.respond(w, r, forbidden)
-		return false
-	}
-	for k, v := range rec.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(cmp.Or(rec.status, http.StatusOK))
-	w.Write(rec.body.Bytes())
-	return false
+	return err
 }
 
-// denyRecorder keeps what a deny handler answers.
+func (a *App) crossOrigin() *http.CrossOriginProtection {
+	if a.CrossOrigin != nil {
+		return a.CrossOrigin
+	}
+	return defaultCrossOrigin
+}
+
+// customDenial returns what the deny handler set with SetDenyHandler
+// answers to r, or nil when none is set. net/http offers no way to ask for
+// the deny handler, only the protection's Handler, which runs it; without
+// one, Handler writes net/http's own 403 (err's text), which itty's page
+// replaces.
+func (a *App) customDenial(r *http.Request, err error) *denyRecorder {
+	rec := &denyRecorder{header: http.Header{}}
+	a.crossOrigin().Handler(nil).ServeHTTP(rec, r)
+	if rec.status == http.StatusForbidden && rec.body.String() == err.Error()+"\n" {
+		return nil
+	}
+	return rec
+}
+
+// denyRecorder keeps what a deny handler answers, to send it on.
 type denyRecorder struct {
 	header http.Header
 	status int
@@ -75,12 +78,11 @@ func (d *denyRecorder) Write(b []byte) (int, error) {
 	return d.body.Write(b)
 }
 
-func forbidden(req *Request) *Response {
-	return req.newResponse(statusText(http.StatusForbidden), http.StatusForbidden, contentTypeText)
-}
-
-// safeMethod reports whether cross-origin protection lets m through: the
-// methods that must not change anything.
-func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+// replay sends the recorded answer to w.
+func (d *denyRecorder) replay(w http.ResponseWriter) {
+	for k, v := range d.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(cmp.Or(d.status, http.StatusOK))
+	w.Write(d.body.Bytes())
 }

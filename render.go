@@ -98,7 +98,7 @@ func (a *App) Error404(req *Request, message string) *Response {
 //		return app.Error500(req, err)
 //	}
 func (a *App) Error500(req *Request, err error) *Response {
-	return a.fail(req, err)
+	return a.errorPage(req, err)
 }
 
 // IsLocalURL reports whether target is a path on this site, safe to redirect

@@ -167,7 +167,7 @@ func TestGreedyWalkAgreesWithSearch(t *testing.T) {
 			got.reset()
 			want.reset()
 			r := rt.find(method, path, &got)
-			w := rt.root.find(path[1:], &match{method: method, mi: methodIndex(method), ps: &want})
+			w := rt.root.search(path[1:], &match{method: method, slot: slotOf(method), ps: &want})
 			if r != w || !slices.Equal(got.values, want.values) {
 				t.Fatalf("set %d, %s %s: greedy walk found %v %q, search found %v %q",
 					set, method, path, r, got.values, w, want.values)

@@ -10,6 +10,13 @@ import (
 	"strings"
 )
 
+// This file is everything one request passes through, top to bottom:
+// ServeHTTP and serve (cross-origin check, then the router), the answers
+// for requests no route takes (404, 405, OPTIONS, redirects to the clean or
+// other-slash path, in path.go), the pooled Request, running the handler
+// and the OnResponse hooks, recovering from panics, writing the response,
+// and the error pages.
+
 // ServeHTTP dispatches the request to the route that matches it.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.handler != nil {
@@ -33,7 +40,7 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 		a.respond(w, r, a.notFound)
 		return
 	}
-	if !safeMethod(r.Method) && !a.crossOriginOK(w, r) {
+	if !safeMethod(r.Method) && a.refusedCrossOrigin(w, r) {
 		return
 	}
 	req := a.acquire(w, r)
@@ -88,6 +95,26 @@ func (a *App) unrouted(w http.ResponseWriter, req *Request) {
 	a.finish(w, req, a.notFound)
 }
 
+// refusedCrossOrigin answers an unsafe request that cross-origin
+// protection refuses, with Forbidden, the protection's deny handler, or a
+// plain 403, and reports whether it did.
+func (a *App) refusedCrossOrigin(w http.ResponseWriter, r *http.Request) bool {
+	err := a.crossOriginError(r)
+	switch {
+	case err == nil:
+		return false
+	case a.Forbidden != nil:
+		a.respond(w, r, a.Forbidden)
+	default:
+		if rec := a.customDenial(r, err); rec != nil {
+			rec.replay(w)
+		} else {
+			a.respond(w, r, forbidden)
+		}
+	}
+	return true
+}
+
 // respond runs fn for a request that did not come through the router (the
 // App's own error pages for requests outside it, Static's 404s).
 func (a *App) respond(w http.ResponseWriter, r *http.Request, fn HandlerFunc) {
@@ -111,51 +138,6 @@ func (a *App) release(req *Request) {
 	req.clear()
 	a.pool.Put(req)
 }
-
-func (a *App) notFound(req *Request) *Response {
-	if a.NotFound != nil {
-		return a.NotFound(req)
-	}
-	return req.newResponse(statusText(http.StatusNotFound), http.StatusNotFound, contentTypeText)
-}
-
-func (a *App) methodNotAllowed(req *Request) *Response {
-	if a.MethodNotAllowed != nil {
-		return a.MethodNotAllowed(req)
-	}
-	return req.newResponse(statusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed, contentTypeText)
-}
-
-func statusText(code int) string {
-	return strconv.Itoa(code) + " " + http.StatusText(code) + "\n"
-}
-
-// ServeHTTP makes a HandlerFunc an http.Handler of its own, served with a
-// default App's settings and no route parameters. It lets an itty handler
-// be mounted in any net/http mux or passed to App.Handle. It is protected
-// as an App is (cross-origin protection, panics answered with 500), and
-// logs through slog.Default().
-func (fn HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !safeMethod(r.Method) && !standalone.crossOriginOK(w, r) {
-		return
-	}
-	standalone.respond(w, r, fn)
-}
-
-// standalone serves HandlerFuncs outside an App; its nil Logger means
-// slog.Default() (see App.logger).
-var standalone = &App{}
-
-// PanicError is the error a ServerError handler receives when a handler
-// panicked. Value is what was passed to panic; Stack is the goroutine's stack
-// at the time, for logs (it never reaches a client unless Debug is on).
-type PanicError struct {
-	Value any
-	Stack []byte
-}
-
-// Error describes the panic value; the stack is left out.
-func (e *PanicError) Error() string { return fmt.Sprintf("itty: handler panicked: %v", e.Value) }
 
 // finish runs an itty handler for req and writes its response. The common
 // case (no body, no hooks, a rendered string) runs straight through; the
@@ -183,7 +165,7 @@ func (a *App) tooLong(n int64) bool {
 func (a *App) afterHandler(req *Request, resp *Response) *Response {
 	switch {
 	case resp == nil:
-		return a.fail(req, errNilResponse)
+		return a.errorPage(req, errNilResponse)
 	case req.body.exceeded:
 		return a.tooLarge(req)
 	case len(a.hooks) > 0:
@@ -199,13 +181,13 @@ func (a *App) afterHandler(req *Request, resp *Response) *Response {
 func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
 	defer func() {
 		if v := recover(); v != nil {
-			out = a.fail(req, &PanicError{Value: v, Stack: debug.Stack()})
+			out = a.errorPage(req, &PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
 	fromHooks := len(resp.cookies)
 	for _, h := range a.hooks {
 		if err := h(req, resp); err != nil {
-			out = a.fail(req, err)
+			out = a.errorPage(req, err)
 			out.cookies = append(out.cookies, resp.cookies[fromHooks:]...)
 			return out
 		}
@@ -228,90 +210,10 @@ func (a *App) done(w http.ResponseWriter, req *Request) {
 			a.logger().Error("itty: panic while writing the response", "method", req.Method, "path", req.Path,
 				"err", err, "stack", string(err.Stack))
 		} else {
-			a.write(w, req, a.fail(req, err))
+			a.write(w, req, a.errorPage(req, err))
 		}
 	}
 	a.release(req)
-}
-
-func (a *App) tooLarge(req *Request) *Response {
-	a.logger().Warn("itty: request body too large", "method", req.Method, "path", req.Path,
-		"limit", a.maxBody())
-	return req.newResponse(statusText(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, contentTypeText)
-}
-
-// fail logs err and returns the error response for it: 500, or the status
-// an error with an HTTPStatus() int method asks for.
-func (a *App) fail(req *Request, err error) *Response {
-	status := http.StatusInternalServerError
-	var se interface{ HTTPStatus() int }
-	if errors.As(err, &se) && se.HTTPStatus() >= 400 {
-		status = se.HTTPStatus()
-	}
-	attrs := []any{"method", req.Method, "path", req.Path, "status", status, "err", err}
-	var pe *PanicError
-	if errors.As(err, &pe) {
-		attrs = append(attrs, "stack", string(pe.Stack))
-	}
-	if status >= 500 {
-		a.logger().Error("itty: internal server error", attrs...)
-	} else {
-		a.logger().Warn("itty: request refused", attrs...)
-	}
-	if a.ServerError != nil {
-		if resp := a.safeServerError(req, err); resp != nil && resp.err == nil {
-			return resp
-		}
-	}
-	body := statusText(status)
-	if a.Debug {
-		body += "\n" + err.Error() + "\n"
-		if pe != nil {
-			body += "\n" + string(pe.Stack)
-		}
-	}
-	resp := new(Response)
-	resp.Body, resp.StatusCode, resp.ContentType = body, status, contentTypeText
-	return resp
-}
-
-// safeServerError calls the App's ServerError handler; if that panics too,
-// the panic is logged and the generic page is used.
-func (a *App) safeServerError(req *Request, err error) (resp *Response) {
-	defer func() {
-		if v := recover(); v != nil {
-			a.logger().Error("itty: ServerError handler panicked", "panic", v)
-			resp = nil
-		}
-	}()
-	return a.ServerError(req, err)
-}
-
-// Shared header values, so that writing a common response allocates nothing.
-// net/http only reads them.
-var (
-	contentTypeText = "text/plain; charset=utf-8"
-	contentTypeHTML = "text/html; charset=utf-8"
-	contentTypeJSON = "application/json"
-
-	headerText = []string{contentTypeText}
-	headerHTML = []string{contentTypeHTML}
-	headerJSON = []string{contentTypeJSON}
-)
-
-func contentTypeHeader(ct string) []string {
-	switch ct {
-	case "", contentTypeText:
-		return headerText
-	case contentTypeHTML:
-		return headerHTML
-	case contentTypeJSON:
-		return headerJSON
-	}
-	if strings.HasPrefix(ct, "text/") && !strings.Contains(ct, "charset") {
-		ct += "; charset=utf-8"
-	}
-	return []string{ct}
 }
 
 // write sends resp. A response carrying an error (an invalid cookie, a
@@ -319,7 +221,7 @@ func contentTypeHeader(ct string) []string {
 // half right.
 func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	if resp.err != nil {
-		resp = a.fail(req, resp.err)
+		resp = a.errorPage(req, resp.err)
 	}
 	req.writing = true
 	if resp.Headers == nil && len(resp.cookies) == 0 && resp.BodyReader == nil && resp.BodyBytes == nil &&
@@ -368,6 +270,135 @@ func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
 	}
 }
 
+// Shared header values, so that writing a common response allocates nothing.
+// net/http only reads them.
+var (
+	contentTypeText = "text/plain; charset=utf-8"
+	contentTypeHTML = "text/html; charset=utf-8"
+	contentTypeJSON = "application/json"
+
+	headerText = []string{contentTypeText}
+	headerHTML = []string{contentTypeHTML}
+	headerJSON = []string{contentTypeJSON}
+)
+
+func contentTypeHeader(ct string) []string {
+	switch ct {
+	case "", contentTypeText:
+		return headerText
+	case contentTypeHTML:
+		return headerHTML
+	case contentTypeJSON:
+		return headerJSON
+	}
+	if strings.HasPrefix(ct, "text/") && !strings.Contains(ct, "charset") {
+		ct += "; charset=utf-8"
+	}
+	return []string{ct}
+}
+
 func bodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
+
+func (a *App) notFound(req *Request) *Response {
+	if a.NotFound != nil {
+		return a.NotFound(req)
+	}
+	return req.newResponse(statusText(http.StatusNotFound), http.StatusNotFound, contentTypeText)
+}
+
+func (a *App) methodNotAllowed(req *Request) *Response {
+	if a.MethodNotAllowed != nil {
+		return a.MethodNotAllowed(req)
+	}
+	return req.newResponse(statusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed, contentTypeText)
+}
+
+func forbidden(req *Request) *Response {
+	return req.newResponse(statusText(http.StatusForbidden), http.StatusForbidden, contentTypeText)
+}
+
+func (a *App) tooLarge(req *Request) *Response {
+	a.logger().Warn("itty: request body too large", "method", req.Method, "path", req.Path,
+		"limit", a.maxBody())
+	return req.newResponse(statusText(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, contentTypeText)
+}
+
+// errorPage logs err and returns the error response for it: 500, or the status
+// an error with an HTTPStatus() int method asks for.
+func (a *App) errorPage(req *Request, err error) *Response {
+	status := http.StatusInternalServerError
+	var se interface{ HTTPStatus() int }
+	if errors.As(err, &se) && se.HTTPStatus() >= 400 {
+		status = se.HTTPStatus()
+	}
+	attrs := []any{"method", req.Method, "path", req.Path, "status", status, "err", err}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		attrs = append(attrs, "stack", string(pe.Stack))
+	}
+	if status >= 500 {
+		a.logger().Error("itty: internal server error", attrs...)
+	} else {
+		a.logger().Warn("itty: request refused", attrs...)
+	}
+	if a.ServerError != nil {
+		if resp := a.safeServerError(req, err); resp != nil && resp.err == nil {
+			return resp
+		}
+	}
+	body := statusText(status)
+	if a.Debug {
+		body += "\n" + err.Error() + "\n"
+		if pe != nil {
+			body += "\n" + string(pe.Stack)
+		}
+	}
+	resp := new(Response)
+	resp.Body, resp.StatusCode, resp.ContentType = body, status, contentTypeText
+	return resp
+}
+
+// safeServerError calls the App's ServerError handler; if that panics too,
+// the panic is logged and the generic page is used.
+func (a *App) safeServerError(req *Request, err error) (resp *Response) {
+	defer func() {
+		if v := recover(); v != nil {
+			a.logger().Error("itty: ServerError handler panicked", "panic", v)
+			resp = nil
+		}
+	}()
+	return a.ServerError(req, err)
+}
+
+func statusText(code int) string {
+	return strconv.Itoa(code) + " " + http.StatusText(code) + "\n"
+}
+
+// PanicError is the error a ServerError handler receives when a handler
+// panicked. Value is what was passed to panic; Stack is the goroutine's stack
+// at the time, for logs (it never reaches a client unless Debug is on).
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+// Error describes the panic value; the stack is left out.
+func (e *PanicError) Error() string { return fmt.Sprintf("itty: handler panicked: %v", e.Value) }
+
+// ServeHTTP makes a HandlerFunc an http.Handler of its own, served with a
+// default App's settings and no route parameters. It lets an itty handler
+// be mounted in any net/http mux or passed to App.Handle. It is protected
+// as an App is (cross-origin protection, panics answered with 500), and
+// logs through slog.Default().
+func (fn HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !safeMethod(r.Method) && standalone.refusedCrossOrigin(w, r) {
+		return
+	}
+	standalone.respond(w, r, fn)
+}
+
+// standalone serves HandlerFuncs outside an App; its nil Logger means
+// slog.Default() (see App.logger).
+var standalone = &App{}

@@ -1,43 +1,97 @@
 package itty
 
-// node is one path segment in the routing tree. Literal children live in a
-// small open-addressing table keyed by the first two bytes of the segment,
-// each slot holding the key and the child, so a lookup is usually one probe
-// and one compare of the key against the front of the remaining path: the
-// segment's end need not be found first. (Map hashing used to dominate
-// routing time.) A literal empty segment, the end of a pattern such as
-// /greet/<str:name>/, has a field of its own.
+import "net/http"
+
+// This file implements the routing tree: a trie with one level per path
+// segment, and the two ways it is searched.
+//
+// Each node stands for a path prefix. Its children are of three kinds:
+// literal children, one per fixed segment ("repos"); typed children, at
+// most one per converter (<int:...>, <str:...>, …); and a rest child for a
+// <path:...> parameter, which takes everything that is left. A node ends
+// routes for methods in slots of its own (see methodSlot).
+//
+// At each segment a lookup prefers a literal child, then the typed children
+// from the most specific converter to the least (int, float, uuid, slug,
+// str), then the rest child. Because typed routes overlap, the first choice
+// can dead-end below, and the lookup must back up and try the next one.
+// Take these routes:
+//
+//	GET /items/<int:id>/edit
+//	GET /items/<str:name>/photos
+//
+// and the request GET /items/42/photos. At "42" the int child comes first
+// and accepts it, but below it there is only "edit", so the lookup backs up
+// to "42" and tries the str child, which leads to "photos": a match, with
+// name=42.
+//
+// Backing up is rare in real route sets, so find first takes the cheap
+// greedy walk: at each segment, the choice the full search would try first,
+// never backing up. That walk is the first branch the search explores, so
+// when it ends at a route, that route is the search's answer too. Only when
+// it dead-ends (as above) does find run the backtracking search from the
+// root. TestGreedyWalkAgreesWithSearch checks the two agree.
+//
+// Literal children are kept in a small open-addressing table keyed by the
+// first two bytes of the segment (see literals), so a lookup compares the
+// key against the front of the remaining path without first finding where
+// the segment ends.
+
+// methodSlot is where a node keeps the route for a method. The methods of
+// RFC 9110 have a slot each; others share a map.
+type methodSlot uint8
+
+const (
+	slotGet methodSlot = iota
+	slotHead
+	slotPost
+	slotPut
+	slotPatch
+	slotDelete
+	slotOptions
+	slotConnect
+	slotTrace
+	numSlots
+	slotOther = numSlots // node.other holds the route
+)
+
+// slotOf returns the slot of method m.
+func slotOf(m string) methodSlot {
+	switch m {
+	case http.MethodGet:
+		return slotGet
+	case http.MethodHead:
+		return slotHead
+	case http.MethodPost:
+		return slotPost
+	case http.MethodPut:
+		return slotPut
+	case http.MethodPatch:
+		return slotPatch
+	case http.MethodDelete:
+		return slotDelete
+	case http.MethodOptions:
+		return slotOptions
+	case http.MethodConnect:
+		return slotConnect
+	case http.MethodTrace:
+		return slotTrace
+	}
+	return slotOther
+}
+
+// node is one path segment in the routing tree.
 type node struct {
-	lits  []literalSlot // len is zero or a power of two; a nil child is an empty slot
-	empty *node         // the "" literal child
+	lits  literals // literal children
+	empty *node    // the "" literal child, ending a pattern such as /greet/<str:name>/
 
 	paramTypes []paramType // the typed children present, most specific first
 	paramNodes []*node
 	params     [numSegmentTypes]*node
 	rest       *node // a <path:...> child, which consumes the rest of the path
 
-	routes [len(knownMethods)]*route
-	other  map[string]*route
-}
-
-// literalSlot is one slot of a node's literal table.
-type literalSlot struct {
-	key   string
-	child *node
-}
-
-// litHash hashes the first two bytes of s, reading the end of s as '/', so
-// that a key and any path that begins with that key as a whole segment
-// hash alike.
-func litHash(s string) uint {
-	b0, b1 := byte('/'), byte('/')
-	if len(s) > 0 {
-		b0 = s[0]
-	}
-	if len(s) > 1 {
-		b1 = s[1]
-	}
-	return uint(b0)*31 + uint(b1)
+	routes [numSlots]*route
+	other  map[string]*route // routes for methods without a slot
 }
 
 // literal finds the literal child whose key is the first segment of rest
@@ -47,19 +101,7 @@ func (n *node) literal(rest string) (*node, int) {
 	if rest == "" || rest[0] == '/' {
 		return n.empty, 0
 	}
-	if len(n.lits) == 0 {
-		return nil, 0
-	}
-	mask := uint(len(n.lits) - 1)
-	for h := litHash(rest) & mask; ; h = (h + 1) & mask {
-		s := &n.lits[h]
-		if s.child == nil {
-			return nil, 0
-		}
-		if k := len(s.key); hasSegmentPrefix(rest, s.key) {
-			return s.child, k
-		}
-	}
+	return n.lits.lookup(rest)
 }
 
 func (n *node) addLiteral(seg string) *node {
@@ -69,36 +111,7 @@ func (n *node) addLiteral(seg string) *node {
 		}
 		return n.empty
 	}
-	if c, _ := n.literal(seg); c != nil {
-		return c
-	}
-	// Rebuild the table at most half full, counting the new key.
-	var kept []literalSlot
-	for _, s := range n.lits {
-		if s.child != nil {
-			kept = append(kept, s)
-		}
-	}
-	size := 4
-	for size < 2*(len(kept)+1) {
-		size *= 2
-	}
-	n.lits = make([]literalSlot, size)
-	for _, s := range kept {
-		n.putLiteral(s)
-	}
-	c := new(node)
-	n.putLiteral(literalSlot{seg, c})
-	return c
-}
-
-func (n *node) putLiteral(s literalSlot) {
-	mask := uint(len(n.lits) - 1)
-	h := litHash(s.key) & mask
-	for n.lits[h].child != nil {
-		h = (h + 1) & mask
-	}
-	n.lits[h] = s
+	return n.lits.add(seg)
 }
 
 func (n *node) addParam(t paramType) *node {
@@ -115,54 +128,95 @@ func (n *node) addParam(t paramType) *node {
 	return n.params[t]
 }
 
-func (n *node) route(method string, mi int) *route {
-	if mi >= 0 {
-		return n.routes[mi]
+func (n *node) addRest() *node {
+	if n.rest == nil {
+		n.rest = new(node)
+	}
+	return n.rest
+}
+
+// route returns the route n ends for the method, or nil.
+func (n *node) route(method string, slot methodSlot) *route {
+	if slot < numSlots {
+		return n.routes[slot]
 	}
 	return n.other[method]
 }
 
-// accepts reports whether n ends a route for the method; HEAD falls back to GET.
-func (n *node) accepts(method string, mi int) *route {
-	if r := n.route(method, mi); r != nil {
+func (n *node) setRoute(r *route, slot methodSlot) {
+	if slot < numSlots {
+		n.routes[slot] = r
+		return
+	}
+	if n.other == nil {
+		n.other = map[string]*route{}
+	}
+	n.other[r.method] = r
+}
+
+// accepts returns the route n ends for the method; HEAD falls back to GET.
+func (n *node) accepts(method string, slot methodSlot) *route {
+	if r := n.route(method, slot); r != nil {
 		return r
 	}
-	if mi == mHead {
-		return n.routes[mGet]
+	if slot == slotHead {
+		return n.routes[slotGet]
 	}
 	return nil
-}
-
-func (n *node) hasRoutes() bool {
-	for _, r := range n.routes {
-		if r != nil {
-			return true
-		}
-	}
-	return len(n.other) > 0
-}
-
-// cutSegment splits rest at its first slash; more reports whether there was one.
-func cutSegment(rest string) (seg, tail string, more bool) {
-	for i := 0; i < len(rest); i++ { // a loop beats IndexByte on short segments
-		if rest[i] == '/' {
-			return rest[:i], rest[i+1:], true
-		}
-	}
-	return rest, "", false
 }
 
 // match is what every level of a lookup shares, passed as one pointer.
 type match struct {
 	method string
-	mi     int
-	ps     *Params
+	slot   methodSlot
+	ps     *Params // parameter values are appended here
 }
 
-// find matches rest, the path after the segments n stands for (without the
-// leading slash), trying literal, typed and path children in that order and
-// backtracking when a branch fails.
-func (n *node) find(rest string, m *match) *route {
+// walk is the greedy walk: it follows rest (the path without its leading
+// slash) below n, taking at each segment the first choice, and returns the
+// route it ends at, or nil if that branch dead-ends. It leaves m.ps as it
+// found it when it returns nil.
+func (n *node) walk(rest string, m *match) *route {
+	ps := m.ps
+	mark := len(ps.values)
+	for {
+		var seg, tail string
+		var more bool
+		c, k := n.literal(rest)
+		if c != nil {
+			// The key matched rest up to a slash or the end; no scan needed.
+			if more = k < len(rest); more {
+				tail = rest[k+1:]
+			}
+		} else {
+			seg, tail, more = cutSegment(rest)
+			for i, pn := range n.paramNodes {
+				if n.paramTypes[i].matchesSegment(seg) {
+					c = pn
+					ps.values = append(ps.values, seg)
+					break
+				}
+			}
+			if c == nil {
+				break // a <path:...> child, or no route: the search decides
+			}
+		}
+		if !more {
+			if r := c.accepts(m.method, m.slot); r != nil {
+				return r
+			}
+			break
+		}
+		n, rest = c, tail
+	}
+	ps.values = ps.values[:mark]
+	return nil
+}
+
+// search matches rest, the path after the segments n stands for (without
+// the leading slash), trying literal, typed and path children in that order
+// and backing up when a branch fails.
+func (n *node) search(rest string, m *match) *route {
 	seg, tail, more := cutSegment(rest)
 	if c, _ := n.literal(seg); c != nil {
 		if r := c.next(tail, more, m); r != nil {
@@ -182,7 +236,7 @@ func (n *node) find(rest string, m *match) *route {
 		ps.values = ps.values[:mark]
 	}
 	if n.rest != nil && ptPath.matches(rest) {
-		if r := n.rest.accepts(m.method, m.mi); r != nil {
+		if r := n.rest.accepts(m.method, m.slot); r != nil {
 			ps.values = append(ps.values, rest)
 			return r
 		}
@@ -190,12 +244,102 @@ func (n *node) find(rest string, m *match) *route {
 	return nil
 }
 
-// next continues the lookup below n, or ends it at n when the path is used up.
+// next continues the search below n, or ends it at n when the path is used up.
 func (n *node) next(tail string, more bool, m *match) *route {
 	if more {
-		return n.find(tail, m)
+		return n.search(tail, m)
 	}
-	return n.accepts(m.method, m.mi)
+	return n.accepts(m.method, m.slot)
+}
+
+// cutSegment splits rest at its first slash; more reports whether there was one.
+func cutSegment(rest string) (seg, tail string, more bool) {
+	for i := 0; i < len(rest); i++ { // a loop beats IndexByte on short segments
+		if rest[i] == '/' {
+			return rest[:i], rest[i+1:], true
+		}
+	}
+	return rest, "", false
+}
+
+// literals is a node's table of literal children: open addressing, keyed
+// by a hash of the first two bytes of the segment, each slot holding the
+// key and the child. A lookup is usually one probe and one compare of the
+// key against the front of the remaining path. (Map hashing used to
+// dominate routing time.)
+type literals struct {
+	slots []literalSlot // len is zero or a power of two; a nil child is an empty slot
+}
+
+type literalSlot struct {
+	key   string
+	child *node
+}
+
+// litHash hashes the first two bytes of s, reading the end of s as '/', so
+// that a key and any path that begins with that key as a whole segment
+// hash alike.
+func litHash(s string) uint {
+	b0, b1 := byte('/'), byte('/')
+	if len(s) > 0 {
+		b0 = s[0]
+	}
+	if len(s) > 1 {
+		b1 = s[1]
+	}
+	return uint(b0)*31 + uint(b1)
+}
+
+// lookup returns the child whose key is the first segment of rest, and the
+// key's length; rest is not empty and does not begin with a slash.
+func (t *literals) lookup(rest string) (*node, int) {
+	if len(t.slots) == 0 {
+		return nil, 0
+	}
+	mask := uint(len(t.slots) - 1)
+	for h := litHash(rest) & mask; ; h = (h + 1) & mask {
+		s := &t.slots[h]
+		if s.child == nil {
+			return nil, 0
+		}
+		if hasSegmentPrefix(rest, s.key) {
+			return s.child, len(s.key)
+		}
+	}
+}
+
+// add returns the child for key, adding it if it is new.
+func (t *literals) add(key string) *node {
+	if c, _ := t.lookup(key); c != nil {
+		return c
+	}
+	// Rebuild the table at most half full, counting the new key.
+	var kept []literalSlot
+	for _, s := range t.slots {
+		if s.child != nil {
+			kept = append(kept, s)
+		}
+	}
+	size := 4
+	for size < 2*(len(kept)+1) {
+		size *= 2
+	}
+	t.slots = make([]literalSlot, size)
+	for _, s := range kept {
+		t.put(s)
+	}
+	c := new(node)
+	t.put(literalSlot{key, c})
+	return c
+}
+
+func (t *literals) put(s literalSlot) {
+	mask := uint(len(t.slots) - 1)
+	h := litHash(s.key) & mask
+	for t.slots[h].child != nil {
+		h = (h + 1) & mask
+	}
+	t.slots[h] = s
 }
 
 // hasSegmentPrefix reports whether rest begins with the whole segment key:
