@@ -1,13 +1,9 @@
 package itty
 
 import (
-	"bufio"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
-
-	"github.com/ittygo/itty/internal/routesets"
 )
 
 // nopWriter is a ResponseWriter that allocates nothing, so benchmarks and
@@ -77,83 +73,5 @@ func TestManyParamsAllocateOnce(t *testing.T) {
 		app.ServeHTTP(w, r)
 	}); n != 0 {
 		t.Errorf("%v allocs per request with 8 parameters, want 0", n)
-	}
-}
-
-func BenchmarkServeHTTP(b *testing.B) {
-	app := allocApp()
-	for _, tc := range allocCases {
-		b.Run(tc.name, func(b *testing.B) {
-			r := httptest.NewRequest("GET", tc.path, nil)
-			w := &nopWriter{h: http.Header{}}
-			b.ReportAllocs()
-			for b.Loop() {
-				clear(w.h)
-				app.ServeHTTP(w, r)
-			}
-		})
-	}
-}
-
-func BenchmarkRouterFind(b *testing.B) {
-	app := allocApp()
-	var ps Params
-	for _, tc := range allocCases {
-		b.Run(tc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				ps.reset()
-				if app.router.find("GET", tc.path, &ps) == nil {
-					b.Fatal("no match")
-				}
-			}
-		})
-	}
-}
-
-// githubRoutes reads the GitHub route set (internal/routesets) as itty
-// patterns and request paths.
-func githubRoutes(tb testing.TB) (pats []string, methods []string, paths []string) {
-	f, err := routesets.FS.Open("github.txt")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		m, p, _ := strings.Cut(sc.Text(), " ")
-		segs := strings.Split(p, "/")
-		req := make([]string, len(segs))
-		for i, s := range segs {
-			req[i] = s
-			if strings.HasPrefix(s, ":") {
-				segs[i] = "<str:" + s[1:] + ">"
-				req[i] = "v" + s[1:]
-			}
-		}
-		pats = append(pats, strings.Join(segs, "/"))
-		methods = append(methods, m)
-		paths = append(paths, strings.Join(req, "/"))
-	}
-	return
-}
-
-// BenchmarkRouterGitHub is routing alone (no Request, no response) for every
-// path of the GitHub API route set in internal/routesets.
-func BenchmarkRouterGitHub(b *testing.B) {
-	pats, methods, paths := githubRoutes(b)
-	app := New()
-	for i := range pats {
-		app.Handle(methods[i], pats[i], HandlerFunc(hello))
-	}
-	var ps Params
-	b.ReportAllocs()
-	for b.Loop() {
-		for i := range paths {
-			ps.reset()
-			if app.router.find(methods[i], paths[i], &ps) == nil {
-				b.Fatal(paths[i])
-			}
-		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/ittygo/itty/ittytest"
 )
 
 // crossSitePost is the request a page on another site makes with a form.
@@ -90,5 +92,46 @@ func TestAttackDenyHandlerIgnored(t *testing.T) {
 			json.Unmarshal(rec.Body.Bytes(), &body) != nil || body["error"] == "" {
 			t.Errorf("%s: %d %q %q", name, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
 		}
+	}
+}
+
+func TestCrossOriginProtection(t *testing.T) {
+	app := New()
+	app.Post("/do", func(req *Request) *Response { return NewResponse("done", 200) })
+	app.Get("/do", func(req *Request) *Response { return NewResponse("read", 200) })
+	c := ittytest.NewClient(t, app)
+	send := func(method string, headers map[string]string) int {
+		req := c.NewRequest(method, "/do", nil)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		return c.Do(req).StatusCode
+	}
+	tests := []struct {
+		method  string
+		headers map[string]string
+		want    int
+	}{
+		{"POST", nil, 200}, // no browser headers: curl, server-to-server
+		{"POST", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200},
+		{"POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"POST", map[string]string{"Origin": "https://evil.example"}, 403},
+		{"POST", map[string]string{"Origin": "http://example.com"}, 200}, // same host
+		{"GET", map[string]string{"Sec-Fetch-Site": "cross-site"}, 200},  // safe method
+	}
+	for _, tt := range tests {
+		if got := send(tt.method, tt.headers); got != tt.want {
+			t.Errorf("%s %v: %d, want %d", tt.method, tt.headers, got, tt.want)
+		}
+	}
+	if err := app.CrossOrigin.AddTrustedOrigin("https://partner.example"); err != nil {
+		t.Fatal(err)
+	}
+	if got := send("POST", map[string]string{"Origin": "https://partner.example", "Sec-Fetch-Site": "cross-site"}); got != 200 {
+		t.Errorf("trusted origin: %d", got)
+	}
+	app.DisableCrossOriginProtection = true
+	if got := send("POST", map[string]string{"Sec-Fetch-Site": "cross-site"}); got != 200 {
+		t.Errorf("protection off: %d", got)
 	}
 }

@@ -15,37 +15,6 @@ import (
 	"github.com/ittygo/itty/ittytest"
 )
 
-func TestQueryValues(t *testing.T) {
-	app := New()
-	app.Get("/", func(req *Request) *Response {
-		_, hasBlank := req.GET.Lookup("blank")
-		return NewResponse(fmt.Sprintf("first=%q all=%q blank=%v flag=%v missing=%q",
-			req.GET.Get("a"), req.GET.GetList("a"), hasBlank, req.GET.Has("flag"), req.GET.Get("zzz")), 200)
-	})
-	c := ittytest.NewClient(t, app)
-	got := c.Get("/?a=1&a=2&blank=&flag").Body
-	want := `first="1" all=["1" "2"] blank=true flag=true missing=""`
-	if got != want {
-		t.Fatalf("got %s\nwant %s", got, want)
-	}
-}
-
-func TestFormValues(t *testing.T) {
-	app := New()
-	app.Post("/", func(req *Request) *Response {
-		return NewResponse(fmt.Sprintf("%q %q %v", req.POST.Get("todo"), req.POST.GetList("tag"), req.POST.Err()), 200)
-	})
-	c := ittytest.NewClient(t, app)
-	got := c.PostForm("/", url.Values{"todo": {"buy milk & eggs"}, "tag": {"a", ""}}).Body
-	if want := `"buy milk & eggs" ["a" ""] <nil>`; got != want {
-		t.Fatalf("got %s, want %s", got, want)
-	}
-	// A JSON body has no form values; nothing is read.
-	if got := c.PostJSON("/", map[string]int{"a": 1}).Body; got != `"" [] <nil>` {
-		t.Fatalf("JSON body as form: %s", got)
-	}
-}
-
 func TestMultipartFile(t *testing.T) {
 	app := New()
 	app.Post("/upload", func(req *Request) *Response {
@@ -162,18 +131,6 @@ func TestRequestFields(t *testing.T) {
 	}
 }
 
-func TestParamsAccessors(t *testing.T) {
-	app := New()
-	app.Get("/<int:n>/<float:f>/<str:s>", func(req *Request) *Response {
-		v, ok := req.Params.Lookup("nope")
-		return NewResponse(fmt.Sprintf("%d %g %d %d %q %v", req.Params.Int("n"), req.Params.Float("f"), req.Params.Int("s"), req.Params.Len(), v, ok), 200)
-	})
-	c := ittytest.NewClient(t, app)
-	if got := c.Get("/12/2.5/x").Body; got != `12 2.5 0 3 "" false` {
-		t.Fatalf("got %q", got)
-	}
-}
-
 // TestPooledRequestStartsClean: a Request goes back to the pool after each
 // response, so whatever one request filled in (query, form, cookies,
 // values, body) must be gone when the next one arrives on the same App.
@@ -204,23 +161,4 @@ func TestPooledRequestStartsClean(t *testing.T) {
 			t.Fatalf("next request saw %s, want %s", got, want)
 		}
 	}
-}
-
-// TestQueryOverParameterCap: past net/http's cap of 10,000 parameters no
-// value of the query is read, and GET.Err says so rather than leaving the
-// handler to think the query was empty.
-func TestQueryOverParameterCap(t *testing.T) {
-	app := New()
-	var n int
-	var err error
-	app.Get("/", func(req *Request) *Response {
-		n, err = len(req.GET.GetList("k")), req.GET.Err()
-		return app.Render(req, "ok")
-	})
-	q := strings.Repeat("k=v&", 10_001)
-	app.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/?"+q, nil))
-	if err == nil {
-		t.Fatalf("10,001 parameters: %d read and no error", n)
-	}
-	t.Logf("10,001 parameters: %d read, Err: %v", n, err)
 }

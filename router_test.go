@@ -1,10 +1,7 @@
 package itty
 
 import (
-	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -118,89 +115,3 @@ func TestDistinctShapesDoNotConflict(t *testing.T) {
 }
 
 func hello(req *Request) *Response { return NewResponse("hello", 200) }
-
-func TestNeedsClean(t *testing.T) {
-	for p, want := range map[string]bool{
-		"/": false, "/a/b/": false, "/a.b/.c": false, "/a..b": false,
-		"//a": true, "/a//b": true, "/./a": true, "/a/.": true, "/a/..": true, "/a/../b": true,
-	} {
-		if got := needsClean(p); got != want {
-			t.Errorf("needsClean(%q) = %v, want %v", p, got, want)
-		}
-	}
-}
-
-// TestGreedyWalkAgreesWithSearch checks find's greedy first walk against
-// the backtracking search alone, on random route sets built from a few
-// literals and every converter, so that overlapping routes (where the first
-// choice dead-ends and a later one matches) are common.
-func TestGreedyWalkAgreesWithSearch(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	patSegs := []string{"a", "b", "1", "<int:p>", "<float:p>", "<slug:p>", "<str:p>", "<uuid:p>"}
-	pathSegs := []string{"a", "b", "1", "2.5", "x-y", "a.b", "123e4567-e89b-12d3-a456-426614174000", "", "c"}
-	methods := []string{http.MethodGet, http.MethodPost, "PURGE"}
-	matched := 0
-	for set := 0; set < 300; set++ {
-		rt := &router{}
-		for range 2 + rng.IntN(12) {
-			var b strings.Builder
-			n := 1 + rng.IntN(4)
-			for i := range n {
-				s := patSegs[rng.IntN(len(patSegs))]
-				if i == n-1 && rng.IntN(5) == 0 {
-					s = "<path:p>"
-				}
-				b.WriteString("/" + strings.ReplaceAll(s, ":p>", fmt.Sprintf(":p%d>", i)))
-			}
-			func() {
-				defer func() { recover() }() // conflicting shapes are refused; skip them
-				rt.add(&route{method: methods[rng.IntN(len(methods))], pattern: b.String()})
-			}()
-		}
-		for range 50 {
-			var b strings.Builder
-			for range 1 + rng.IntN(5) {
-				b.WriteString("/" + pathSegs[rng.IntN(len(pathSegs))])
-			}
-			path, method := b.String(), methods[rng.IntN(len(methods))]
-			var got, want Params
-			got.reset()
-			want.reset()
-			r := rt.find(method, path, &got)
-			w := rt.root.search(path[1:], &match{method: method, slot: slotOf(method), ps: &want})
-			if r != w || !slices.Equal(got.values, want.values) {
-				t.Fatalf("set %d, %s %s: greedy walk found %v %q, search found %v %q",
-					set, method, path, r, got.values, w, want.values)
-			}
-			if r != nil {
-				matched++
-			}
-		}
-	}
-	if matched < 500 {
-		t.Fatalf("only %d of 15000 lookups matched: the sets are too sparse to test anything", matched)
-	}
-	t.Logf("%d of 15000 lookups matched", matched)
-}
-
-func TestHasSegmentPrefix(t *testing.T) {
-	for _, tc := range []struct {
-		rest, key string
-		want      bool
-	}{
-		{"repos/x", "repos", true},
-		{"repos", "repos", true},
-		{"repos/", "repos", true},
-		{"reposx/y", "repos", false},
-		{"repo", "repos", false},
-		{"rePos/x", "repos", false},
-		{"", "", true},
-		{"/x", "", true},
-		{"x", "", false},
-		{"café/x", "café", true},
-	} {
-		if got := hasSegmentPrefix(tc.rest, tc.key); got != tc.want {
-			t.Errorf("hasSegmentPrefix(%q, %q) = %v, want %v", tc.rest, tc.key, got, tc.want)
-		}
-	}
-}

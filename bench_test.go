@@ -1,16 +1,97 @@
 package itty
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/gorilla/securecookie"
+	"github.com/ittygo/itty/internal/routesets"
 )
+
+func BenchmarkServeHTTP(b *testing.B) {
+	app := allocApp()
+	for _, tc := range allocCases {
+		b.Run(tc.name, func(b *testing.B) {
+			r := httptest.NewRequest("GET", tc.path, nil)
+			w := &nopWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				app.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+func BenchmarkRouterFind(b *testing.B) {
+	app := allocApp()
+	var ps Params
+	for _, tc := range allocCases {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ps.reset()
+				if app.router.find("GET", tc.path, &ps) == nil {
+					b.Fatal("no match")
+				}
+			}
+		})
+	}
+}
+
+// githubRoutes reads the GitHub route set (internal/routesets) as itty
+// patterns and request paths.
+func githubRoutes(tb testing.TB) (pats []string, methods []string, paths []string) {
+	f, err := routesets.FS.Open("github.txt")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		m, p, _ := strings.Cut(sc.Text(), " ")
+		segs := strings.Split(p, "/")
+		req := make([]string, len(segs))
+		for i, s := range segs {
+			req[i] = s
+			if strings.HasPrefix(s, ":") {
+				segs[i] = "<str:" + s[1:] + ">"
+				req[i] = "v" + s[1:]
+			}
+		}
+		pats = append(pats, strings.Join(segs, "/"))
+		methods = append(methods, m)
+		paths = append(paths, strings.Join(req, "/"))
+	}
+	return
+}
+
+// BenchmarkRouterGitHub is routing alone (no Request, no response) for every
+// path of the GitHub API route set in internal/routesets.
+func BenchmarkRouterGitHub(b *testing.B) {
+	pats, methods, paths := githubRoutes(b)
+	app := New()
+	for i := range pats {
+		app.Handle(methods[i], pats[i], HandlerFunc(hello))
+	}
+	var ps Params
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range paths {
+			ps.reset()
+			if app.router.find(methods[i], paths[i], &ps) == nil {
+				b.Fatal(paths[i])
+			}
+		}
+	}
+}
 
 // cookieHeader is a realistic 1.5 KB Cookie header: analytics, consent,
 // preferences and a session cookie among them.
@@ -170,4 +251,72 @@ func BenchmarkSignedCookieStruct(b *testing.B) {
 	gob.Register(signedProfile{})
 	v := signedProfile{UserID: 4242, Name: "Ada Lovelace", Admin: true, Roles: []string{"editor", "billing"}}
 	benchSigned(b, v, func() any { return new(signedProfile) })
+}
+
+// BenchmarkGitHubStack takes the full stack apart on the GitHub route set
+// (internal/routesets), one op being all 203 requests, to show where the time of
+// bench's GitHubAll goes:
+//
+//   - find: matching alone;
+//   - reused: matching, Request set-up, the handler and the write, with
+//     one Request reused (not safe for concurrent use; a measurement only);
+//   - pooled: the same with the Request taken from and returned to the pool;
+//   - serve: App.ServeHTTP, which adds panic recovery and the checks for
+//     unclean paths, cross-origin requests and request bodies.
+func BenchmarkGitHubStack(b *testing.B) {
+	pats, methods, paths := githubRoutes(b)
+	app := New()
+	app.DisableCrossOriginProtection = true
+	render := func(req *Request) *Response { return app.Render(req, "ok") }
+	for i := range pats {
+		app.Handle(methods[i], pats[i], HandlerFunc(render))
+	}
+	reqs := make([]*http.Request, len(paths))
+	for i := range paths {
+		reqs[i] = httptest.NewRequest(methods[i], paths[i], nil)
+	}
+	w := &nopWriter{h: http.Header{}}
+	handle := func(req *Request, r *http.Request) {
+		rt := app.router.find(r.Method, r.URL.Path, &req.Params)
+		req.Params.names = rt.names
+		resp := rt.fn(req)
+		w.Header()["Content-Type"] = contentTypeHeader(resp.ContentType)
+		io.WriteString(w, resp.Body)
+	}
+	b.Run("find", func(b *testing.B) {
+		var ps Params
+		for b.Loop() {
+			for _, r := range reqs {
+				ps.reset()
+				app.router.find(r.Method, r.URL.Path, &ps)
+			}
+		}
+	})
+	b.Run("reused", func(b *testing.B) {
+		req := new(Request)
+		for b.Loop() {
+			for _, r := range reqs {
+				req.init(app, r)
+				handle(req, r)
+				req.clear()
+			}
+		}
+	})
+	b.Run("pooled", func(b *testing.B) {
+		for b.Loop() {
+			for _, r := range reqs {
+				req := app.acquire(w, r)
+				handle(req, r)
+				app.release(req)
+			}
+		}
+	})
+	b.Run("serve", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, r := range reqs {
+				app.ServeHTTP(w, r)
+			}
+		}
+	})
 }

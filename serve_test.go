@@ -1,0 +1,254 @@
+package itty
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/ittygo/itty/ittytest"
+)
+
+type conflictErr struct{}
+
+func (conflictErr) Error() string { return "conflict" }
+
+func (conflictErr) HTTPStatus() int { return 409 }
+
+type ctxKey struct{}
+
+func TestOnResponseHooks(t *testing.T) {
+	app := New()
+	var ran []string
+	app.OnResponse(func(req *Request, resp *Response) error {
+		ran = append(ran, req.Path)
+		if v, _ := req.Value(ctxKey{}).(string); v != "" {
+			resp.SetHeader("X-Value", v)
+		}
+		switch req.Path {
+		case "/fail":
+			return errors.New("store down")
+		case "/conflict":
+			return conflictErr{}
+		}
+		return nil
+	})
+	app.Get("/ok", func(req *Request) *Response {
+		req.SetValue(ctxKey{}, "first")
+		req.SetValue(ctxKey{}, "second") // replaces
+		return app.Render(req, "ok")
+	})
+	app.Get("/plain", func(req *Request) *Response { return app.Render(req, "plain") })
+	app.Get("/fail", func(req *Request) *Response { return app.Render(req, "looks fine") })
+	app.Get("/conflict", func(req *Request) *Response { return app.Render(req, "looks fine") })
+	app.Get("/panic", func(req *Request) *Response { panic("boom") })
+	c := ittytest.NewClient(t, app)
+	if r := c.Get("/ok"); r.Header.Get("X-Value") != "second" {
+		t.Errorf("hook did not see the value: %v", r.Header)
+	}
+	if r := c.Get("/plain"); r.Header.Get("X-Value") != "" {
+		t.Errorf("value leaked into the next request: %v", r.Header)
+	}
+	if r := c.Get("/fail"); r.StatusCode != 500 || r.Body != "500 Internal Server Error\n" {
+		t.Errorf("failing hook: %d %q", r.StatusCode, r.Body)
+	}
+	if r := c.Get("/conflict"); r.StatusCode != 409 || r.Body != "409 Conflict\n" {
+		t.Errorf("status error: %d %q", r.StatusCode, r.Body)
+	}
+	ran = nil
+	if r := c.Get("/panic"); r.StatusCode != 500 || len(ran) != 0 {
+		t.Errorf("hooks ran after a panic: %v", ran)
+	}
+}
+
+// TestHookErrorKeepsHookCookies: when a later hook fails, the error page
+// still carries the cookies earlier hooks set for state they stored (one
+// session manager's new id while another conflicts), but none of the
+// handler's; a 4xx from a hook is logged as a refusal, not a server error.
+func TestHookErrorKeepsHookCookies(t *testing.T) {
+	var logs syncBuffer
+	app := New()
+	app.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	app.OnResponse(func(req *Request, resp *Response) error {
+		return resp.SetCookie("a_sid", "renewed")
+	})
+	app.OnResponse(func(req *Request, resp *Response) error { return conflictErr{} })
+	app.Post("/", func(req *Request) *Response {
+		resp := app.Render(req, "saved")
+		resp.SetCookie("flash", "saved")
+		return resp
+	})
+	r := ittytest.NewClient(t, app).Post("/", "text/plain", nil)
+	if r.StatusCode != 409 || r.SetCookie("a_sid") == nil || r.SetCookie("a_sid").Value != "renewed" {
+		t.Fatalf("409 page: %d, Set-Cookie %v", r.StatusCode, r.Header.Values("Set-Cookie"))
+	}
+	if r.SetCookie("flash") != nil {
+		t.Fatalf("the failed response's own cookie went out: %v", r.Header.Values("Set-Cookie"))
+	}
+	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "itty: request refused") || !strings.Contains(l, "status=409") {
+		t.Fatalf("log: %s", l)
+	}
+}
+
+type panickyReader struct{ n int }
+
+func (p *panickyReader) Read(b []byte) (int, error) {
+	if p.n > 0 {
+		panic("reader broke mid-stream")
+	}
+	p.n++
+	return copy(b, "partial "), nil
+}
+
+// TestPanicWhileStreaming: a panic after the response has started is
+// logged; no second response is written over the first.
+func TestPanicWhileStreaming(t *testing.T) {
+	var logs syncBuffer
+	app := New()
+	app.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	app.Get("/", func(req *Request) *Response { return &Response{BodyReader: &panickyReader{}} })
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), "partial ") || strings.Contains(rec.Body.String(), "500") {
+		t.Fatalf("got %d %q", rec.Code, rec.Body.String())
+	}
+	if !strings.Contains(logs.String(), "panic while writing the response") {
+		t.Fatalf("not logged: %s", logs.String())
+	}
+}
+
+func TestRouting(t *testing.T) {
+	c := ittytest.NewClient(t, newTestApp())
+	tests := []struct {
+		method, path string
+		status       int
+		body         string
+		header       string // "Name: value" expected in the response
+	}{
+		{"GET", "/", 200, "Hello, world!", "Content-Type: text/html; charset=utf-8"},
+		{"HEAD", "/", 200, "", "Content-Type: text/html; charset=utf-8"},
+		{"GET", "/greet/caf%C3%A9/", 200, "Hello, café!", ""},
+		{"GET", "/greet/bob", 301, "", "Location: /greet/bob/"},
+		{"GET", "/greet/bob?x=1", 301, "", "Location: /greet/bob/?x=1"},
+		{"POST", "/items", 308, "", "Location: /items/"},
+		{"GET", "//greet/bob/", 301, "", "Location: /greet/bob/"},
+		{"GET", "/greet/../", 301, "", "Location: /"},
+		{"DELETE", "/items/7", 200, "deleted 7", ""},
+		{"DELETE", "/items/99999999999999999999", 404, "404 Not Found\n", ""},
+		{"DELETE", "/items/x", 404, "404 Not Found\n", ""},
+		{"GET", "/missing", 404, "404 Not Found\n", "Content-Type: text/plain; charset=utf-8"},
+		{"PUT", "/", 405, "405 Method Not Allowed\n", "Allow: GET, HEAD, OPTIONS"},
+		{"GET", "/items/", 405, "405 Method Not Allowed\n", "Allow: POST, OPTIONS"},
+		{"OPTIONS", "/", 204, "", "Allow: GET, HEAD, OPTIONS"},
+		{"OPTIONS", "/items/3", 204, "", "Allow: DELETE, OPTIONS"},
+		{"BREW", "/", 405, "405 Method Not Allowed\n", "Allow: GET, HEAD, OPTIONS"},
+		{"GET", "/panic", 500, "500 Internal Server Error\n", ""},
+		{"GET", "/nil", 500, "500 Internal Server Error\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp := c.Do(c.NewRequest(tt.method, tt.path, nil))
+			if resp.StatusCode != tt.status || resp.Body != tt.body {
+				t.Fatalf("got %d %q, want %d %q", resp.StatusCode, resp.Body, tt.status, tt.body)
+			}
+			if tt.header != "" {
+				name, value, _ := strings.Cut(tt.header, ": ")
+				if got := resp.Header.Get(name); got != value {
+					t.Fatalf("%s = %q, want %q", name, got, value)
+				}
+			}
+		})
+	}
+}
+
+func TestPanicIsLoggedNotShown(t *testing.T) {
+	var logs bytes.Buffer
+	app := newTestApp()
+	app.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	c := ittytest.NewClient(t, app)
+	resp := c.Get("/panic")
+	if resp.StatusCode != 500 || strings.Contains(resp.Body, "secret") {
+		t.Fatalf("got %d %q", resp.StatusCode, resp.Body)
+	}
+	if !strings.Contains(logs.String(), "secret internals") || !strings.Contains(logs.String(), "goroutine") {
+		t.Fatalf("panic and stack not logged: %s", logs.String())
+	}
+	// The server keeps serving.
+	if resp := c.Get("/"); resp.StatusCode != 200 {
+		t.Fatalf("after panic: %d", resp.StatusCode)
+	}
+	app.Debug = true
+	if resp := c.Get("/panic"); !strings.Contains(resp.Body, "secret internals") {
+		t.Fatalf("debug body lacks the panic: %q", resp.Body)
+	}
+}
+
+func TestCustomErrorHandlers(t *testing.T) {
+	app := newTestApp()
+	app.NotFound = func(req *Request) *Response { return NewResponse("no such page: "+req.Path, 404) }
+	app.MethodNotAllowed = func(req *Request) *Response { return NewResponse("nope", 405) }
+	var gotErr error
+	app.ServerError = func(req *Request, err error) *Response {
+		gotErr = err
+		return NewResponse("sorry", 500)
+	}
+	c := ittytest.NewClient(t, app)
+	if r := c.Get("/x"); r.StatusCode != 404 || r.Body != "no such page: /x" {
+		t.Errorf("404: %d %q", r.StatusCode, r.Body)
+	}
+	if r := c.Do(c.NewRequest("PUT", "/", nil)); r.StatusCode != 405 || r.Body != "nope" || r.Header.Get("Allow") == "" {
+		t.Errorf("405: %d %q %v", r.StatusCode, r.Body, r.Header)
+	}
+	if r := c.Get("/panic"); r.StatusCode != 500 || r.Body != "sorry" {
+		t.Errorf("500: %d %q", r.StatusCode, r.Body)
+	}
+	var pe *PanicError
+	if !errors.As(gotErr, &pe) || pe.Value != "secret internals" {
+		t.Errorf("ServerError got %v", gotErr)
+	}
+	if r := c.Get("/nil"); r.StatusCode != 500 || !errors.Is(gotErr, errNilResponse) {
+		t.Errorf("nil response: %d, err %v", r.StatusCode, gotErr)
+	}
+	// A ServerError handler that panics falls back to the generic page.
+	app.ServerError = func(*Request, error) *Response { panic("again") }
+	if r := c.Get("/panic"); r.StatusCode != 500 || r.Body != "500 Internal Server Error\n" {
+		t.Errorf("panicking ServerError: %d %q", r.StatusCode, r.Body)
+	}
+}
+
+func TestHandlerFuncIsHTTPHandler(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/hi", HandlerFunc(func(req *Request) *Response { return NewResponse("hi "+req.GET.Get("n"), 200) }))
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/hi?n=1", nil))
+	if rec.Body.String() != "hi 1" {
+		t.Fatalf("got %q", rec.Body.String())
+	}
+}
+
+func TestUnknownMethodAndOddRequestTargets(t *testing.T) {
+	app := newTestApp()
+	for _, tt := range []struct {
+		method, target string
+		status         int
+	}{
+		{"FOO", "/", 405},
+		{"OPTIONS", "*", 204},
+	} {
+		req := httptest.NewRequest(tt.method, "/", nil)
+		req.RequestURI = tt.target
+		if tt.target == "*" {
+			req.URL.Path = ""
+		} else {
+			req.URL.Path = tt.target
+		}
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, req)
+		if rec.Code != tt.status {
+			t.Errorf("%s %s: %d, want %d", tt.method, tt.target, rec.Code, tt.status)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package itty
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestGreedyWalkAgreesWithSearch checks find's greedy first walk against
+// the backtracking search alone, on random route sets built from a few
+// literals and every converter, so that overlapping routes (where the first
+// choice dead-ends and a later one matches) are common.
+func TestGreedyWalkAgreesWithSearch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	patSegs := []string{"a", "b", "1", "<int:p>", "<float:p>", "<slug:p>", "<str:p>", "<uuid:p>"}
+	pathSegs := []string{"a", "b", "1", "2.5", "x-y", "a.b", "123e4567-e89b-12d3-a456-426614174000", "", "c"}
+	methods := []string{http.MethodGet, http.MethodPost, "PURGE"}
+	matched := 0
+	for set := 0; set < 300; set++ {
+		rt := &router{}
+		for range 2 + rng.IntN(12) {
+			var b strings.Builder
+			n := 1 + rng.IntN(4)
+			for i := range n {
+				s := patSegs[rng.IntN(len(patSegs))]
+				if i == n-1 && rng.IntN(5) == 0 {
+					s = "<path:p>"
+				}
+				b.WriteString("/" + strings.ReplaceAll(s, ":p>", fmt.Sprintf(":p%d>", i)))
+			}
+			func() {
+				defer func() { recover() }() // conflicting shapes are refused; skip them
+				rt.add(&route{method: methods[rng.IntN(len(methods))], pattern: b.String()})
+			}()
+		}
+		for range 50 {
+			var b strings.Builder
+			for range 1 + rng.IntN(5) {
+				b.WriteString("/" + pathSegs[rng.IntN(len(pathSegs))])
+			}
+			path, method := b.String(), methods[rng.IntN(len(methods))]
+			var got, want Params
+			got.reset()
+			want.reset()
+			r := rt.find(method, path, &got)
+			w := rt.root.search(path[1:], &match{method: method, slot: slotOf(method), ps: &want})
+			if r != w || !slices.Equal(got.values, want.values) {
+				t.Fatalf("set %d, %s %s: greedy walk found %v %q, search found %v %q",
+					set, method, path, r, got.values, w, want.values)
+			}
+			if r != nil {
+				matched++
+			}
+		}
+	}
+	if matched < 500 {
+		t.Fatalf("only %d of 15000 lookups matched: the sets are too sparse to test anything", matched)
+	}
+	t.Logf("%d of 15000 lookups matched", matched)
+}
+
+func TestHasSegmentPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		rest, key string
+		want      bool
+	}{
+		{"repos/x", "repos", true},
+		{"repos", "repos", true},
+		{"repos/", "repos", true},
+		{"reposx/y", "repos", false},
+		{"repo", "repos", false},
+		{"rePos/x", "repos", false},
+		{"", "", true},
+		{"/x", "", true},
+		{"x", "", false},
+		{"café/x", "café", true},
+	} {
+		if got := hasSegmentPrefix(tc.rest, tc.key); got != tc.want {
+			t.Errorf("hasSegmentPrefix(%q, %q) = %v, want %v", tc.rest, tc.key, got, tc.want)
+		}
+	}
+}
+
+// TestMethodSlots: every method with a slot maps to its own, and the
+// others share slotOther.
+func TestMethodSlots(t *testing.T) {
+	methods := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
+	if len(methods) != int(numSlots) {
+		t.Fatalf("%d methods listed, %d slots", len(methods), numSlots)
+	}
+	seen := map[methodSlot]string{}
+	for _, m := range methods {
+		s := slotOf(m)
+		if s >= numSlots {
+			t.Errorf("slotOf(%s) = %d, not a slot of its own", m, s)
+		}
+		if other, dup := seen[s]; dup {
+			t.Errorf("%s and %s share slot %d", m, other, s)
+		}
+		seen[s] = m
+	}
+	for _, m := range []string{"get", "PURGE", "", "GETX"} {
+		if s := slotOf(m); s != slotOther {
+			t.Errorf("slotOf(%q) = %d, want slotOther", m, s)
+		}
+	}
+	if slotOf("GET") != slotGet || slotOf("HEAD") != slotHead {
+		t.Error("GET and HEAD are not in the slots the HEAD fallback reads")
+	}
+}
