@@ -46,10 +46,10 @@ func BenchmarkRouterFind(b *testing.B) {
 	}
 }
 
-// githubRoutes reads the GitHub route set (internal/routesets) as itty
-// patterns and request paths.
-func githubRoutes(tb testing.TB) (pats []string, methods []string, paths []string) {
-	f, err := routesets.FS.Open("github.txt")
+// routeSet reads a route set of internal/routesets ("github", "parse",
+// "static") as itty patterns and request paths.
+func routeSet(tb testing.TB, name string) (pats []string, methods []string, paths []string) {
+	f, err := routesets.FS.Open(name + ".txt")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func githubRoutes(tb testing.TB) (pats []string, methods []string, paths []strin
 // BenchmarkRouterGitHub is routing alone (no Request, no response) for every
 // path of the GitHub API route set in internal/routesets.
 func BenchmarkRouterGitHub(b *testing.B) {
-	pats, methods, paths := githubRoutes(b)
+	pats, methods, paths := routeSet(b, "github")
 	app := New()
 	for i := range pats {
 		app.Handle(methods[i], pats[i], HandlerFunc(hello))
@@ -253,20 +253,27 @@ func BenchmarkSignedCookieStruct(b *testing.B) {
 	benchSigned(b, v, func() any { return new(signedProfile) })
 }
 
-// BenchmarkGitHubStack takes the full stack apart on the GitHub route set
-// (internal/routesets), one op being all 203 requests, to show where the time of
-// bench's GitHubAll goes:
+// BenchmarkStack takes the full stack apart on each route set
+// (internal/routesets), one op being all of the set's requests (203 for
+// github), to show where the time of bench's GitHubAll, ParseAll and
+// StaticAll goes:
 //
 //   - find: matching alone;
 //   - reused: matching, Request set-up, the handler and the write, with
 //     one Request reused (not safe for concurrent use; a measurement only);
 //   - pooled: the same with the Request taken from and returned to the pool;
-//   - serve: App.ServeHTTP, which adds panic recovery and the checks for
-//     unclean paths, cross-origin requests and request bodies.
-func BenchmarkGitHubStack(b *testing.B) {
-	pats, methods, paths := githubRoutes(b)
+//   - serve: App.ServeHTTP as New gives it, which adds panic recovery and
+//     the checks for unclean paths, cross-origin requests and request bodies;
+//   - serve-noxo: the same with cross-origin protection off, for its cost.
+func BenchmarkStack(b *testing.B) {
+	for _, set := range []string{"github", "parse", "static"} {
+		b.Run(set, func(b *testing.B) { benchStack(b, set) })
+	}
+}
+
+func benchStack(b *testing.B, set string) {
+	pats, methods, paths := routeSet(b, set)
 	app := New()
-	app.DisableCrossOriginProtection = true
 	render := func(req *Request) *Response { return app.Render(req, "ok") }
 	for i := range pats {
 		app.Handle(methods[i], pats[i], HandlerFunc(render))
@@ -312,6 +319,16 @@ func BenchmarkGitHubStack(b *testing.B) {
 		}
 	})
 	b.Run("serve", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, r := range reqs {
+				app.ServeHTTP(w, r)
+			}
+		}
+	})
+	b.Run("serve-noxo", func(b *testing.B) {
+		app.DisableCrossOriginProtection = true
+		defer func() { app.DisableCrossOriginProtection = false }()
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, r := range reqs {

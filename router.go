@@ -35,7 +35,7 @@ func (rt *router) add(r *route) {
 	for _, s := range parsePattern(r.pattern) {
 		switch {
 		case !s.param:
-			n = n.addLiteral(s.literal)
+			n = n.lits.add(s.literal)
 		case s.typ == ptPath:
 			n = n.addRest()
 		default:
@@ -61,11 +61,11 @@ func (rt *router) add(r *route) {
 // a slash. It tries the greedy walk first and the full search only when the
 // walk dead-ends (see tree.go).
 func (rt *router) find(method, path string, ps *Params) *route {
-	m := match{method: method, slot: slotOf(method), ps: ps}
-	if r := rt.root.walk(path[1:], &m); r != nil {
+	slot := slotOf(method)
+	if r := rt.root.walk(path[1:], method, slot, ps); r != nil {
 		return r
 	}
-	return rt.root.search(path[1:], &m)
+	return rt.root.search(path[1:], &match{method: method, slot: slot, ps: ps})
 }
 
 // allowed lists the methods that some route accepts for path, in

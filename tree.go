@@ -82,8 +82,7 @@ func slotOf(m string) methodSlot {
 
 // node is one path segment in the routing tree.
 type node struct {
-	lits  literals // literal children
-	empty *node    // the "" literal child, ending a pattern such as /greet/<str:name>/
+	lits literals // literal children
 
 	paramTypes []paramType // the typed children present, most specific first
 	paramNodes []*node
@@ -92,26 +91,6 @@ type node struct {
 
 	routes [numSlots]*route
 	other  map[string]*route // routes for methods without a slot
-}
-
-// literal finds the literal child whose key is the first segment of rest
-// (rest up to its first slash, or all of it). It returns the child and the
-// key's length, which is where that segment ends in rest.
-func (n *node) literal(rest string) (*node, int) {
-	if rest == "" || rest[0] == '/' {
-		return n.empty, 0
-	}
-	return n.lits.lookup(rest)
-}
-
-func (n *node) addLiteral(seg string) *node {
-	if seg == "" {
-		if n.empty == nil {
-			n.empty = new(node)
-		}
-		return n.empty
-	}
-	return n.lits.add(seg)
 }
 
 func (n *node) addParam(t paramType) *node {
@@ -174,15 +153,14 @@ type match struct {
 
 // walk is the greedy walk: it follows rest (the path without its leading
 // slash) below n, taking at each segment the first choice, and returns the
-// route it ends at, or nil if that branch dead-ends. It leaves m.ps as it
-// found it when it returns nil.
-func (n *node) walk(rest string, m *match) *route {
-	ps := m.ps
+// route it ends at for the method, or nil if that branch dead-ends. It
+// leaves ps as it found it when it returns nil.
+func (n *node) walk(rest, method string, slot methodSlot, ps *Params) *route {
 	mark := len(ps.values)
 	for {
 		var seg, tail string
 		var more bool
-		c, k := n.literal(rest)
+		c, k := n.lits.lookup(rest)
 		if c != nil {
 			// The key matched rest up to a slash or the end; no scan needed.
 			if more = k < len(rest); more {
@@ -202,7 +180,7 @@ func (n *node) walk(rest string, m *match) *route {
 			}
 		}
 		if !more {
-			if r := c.accepts(m.method, m.slot); r != nil {
+			if r := c.accepts(method, slot); r != nil {
 				return r
 			}
 			break
@@ -218,7 +196,7 @@ func (n *node) walk(rest string, m *match) *route {
 // and backing up when a branch fails.
 func (n *node) search(rest string, m *match) *route {
 	seg, tail, more := cutSegment(rest)
-	if c, _ := n.literal(seg); c != nil {
+	if c, _ := n.lits.lookup(seg); c != nil {
 		if r := c.next(tail, more, m); r != nil {
 			return r
 		}
@@ -269,6 +247,7 @@ func cutSegment(rest string) (seg, tail string, more bool) {
 // dominate routing time.)
 type literals struct {
 	slots []literalSlot // len is zero or a power of two; a nil child is an empty slot
+	empty *node         // the "" child, ending a pattern such as /greet/<str:name>/
 }
 
 type literalSlot struct {
@@ -290,9 +269,13 @@ func litHash(s string) uint {
 	return uint(b0)*31 + uint(b1)
 }
 
-// lookup returns the child whose key is the first segment of rest, and the
-// key's length; rest is not empty and does not begin with a slash.
+// lookup returns the child whose key is the first segment of rest (rest up
+// to its first slash, or all of it), and the key's length, which is where
+// that segment ends in rest.
 func (t *literals) lookup(rest string) (*node, int) {
+	if rest == "" || rest[0] == '/' {
+		return t.empty, 0
+	}
 	if len(t.slots) == 0 {
 		return nil, 0
 	}
@@ -310,6 +293,12 @@ func (t *literals) lookup(rest string) (*node, int) {
 
 // add returns the child for key, adding it if it is new.
 func (t *literals) add(key string) *node {
+	if key == "" {
+		if t.empty == nil {
+			t.empty = new(node)
+		}
+		return t.empty
+	}
 	if c, _ := t.lookup(key); c != nil {
 		return c
 	}
