@@ -1,6 +1,9 @@
 package itty
 
-import "net/http"
+import (
+	"math/bits"
+	"net/http"
+)
 
 // This file implements the routing tree: a trie with one level per path
 // segment, and the two ways it is searched.
@@ -240,33 +243,61 @@ func cutSegment(rest string) (seg, tail string, more bool) {
 	return rest, "", false
 }
 
-// literals is a node's table of literal children: open addressing, keyed
-// by a hash of the first two bytes of the segment, each slot holding the
-// key and the child. A lookup is usually one probe and one compare of the
-// key against the front of the remaining path. (Map hashing used to
-// dominate routing time.)
+// literals is a node's table of literal children: open addressing, each
+// slot holding a key and its child. A segment's slot is found from its
+// first eight bytes, read as one word (see window), which also rules out
+// almost every other key in one comparison; only keys longer than eight
+// bytes compare the rest. The segment's end need not be found first. (Map
+// hashing used to dominate routing time.)
 type literals struct {
 	slots []literalSlot // len is zero or a power of two; a nil child is an empty slot
+	shift uint8         // 64 - log2(len(slots)): a hash's top bits pick its slot
 	empty *node         // the "" child, ending a pattern such as /greet/<str:name>/
 }
 
 type literalSlot struct {
+	head  uint64 // window(key)
 	key   string
 	child *node
 }
 
-// litHash hashes the first two bytes of s, reading the end of s as '/', so
-// that a key and any path that begins with that key as a whole segment
-// hash alike.
-func litHash(s string) uint {
-	b0, b1 := byte('/'), byte('/')
-	if len(s) > 0 {
-		b0 = s[0]
+// window returns the first eight bytes of s's first segment as one
+// little-endian word, with every byte from the segment's end (a slash, or
+// the end of s) on read as a slash. A key and a path that begins with that
+// key as a whole segment have the same window; for a key shorter than
+// eight bytes, the same window means the same segment.
+func window(s string) uint64 {
+	const slashes = 0x2f2f2f2f2f2f2f2f
+	var w uint64
+	switch n := len(s); {
+	case n >= 8:
+		w = load8(s)
+	case n >= 4:
+		// Two overlapping four-byte loads, then slashes past the end.
+		w = uint64(load4(s)) | uint64(load4(s[n-4:]))<<(8*(n-4))
+		keep := uint64(1)<<(8*n) - 1
+		w = w&keep | slashes&^keep
+	default:
+		w = slashes
+		for i := n - 1; i >= 0; i-- {
+			w = w<<8 | uint64(s[i])
+		}
 	}
-	if len(s) > 1 {
-		b1 = s[1]
+	// x has a zero byte wherever w has a slash; the lowest byte the
+	// classic zero-byte test flags is always a true zero, and everything
+	// from it up becomes slashes.
+	x := w ^ slashes
+	if zero := (x - 0x0101010101010101) &^ x & 0x8080808080808080; zero != 0 {
+		keep := uint64(1)<<(bits.TrailingZeros64(zero)-7) - 1
+		w = w&keep | slashes&^keep
 	}
-	return uint(b0)*31 + uint(b1)
+	return w
+}
+
+// slot is where a window's search starts: Fibonacci hashing, whose top bits
+// spread keys that share most of their bytes.
+func (t *literals) slot(w uint64) uint {
+	return uint((w * 0x9e3779b97f4a7c15) >> t.shift)
 }
 
 // lookup returns the child whose key is the first segment of rest (rest up
@@ -279,14 +310,22 @@ func (t *literals) lookup(rest string) (*node, int) {
 	if len(t.slots) == 0 {
 		return nil, 0
 	}
+	w := window(rest)
 	mask := uint(len(t.slots) - 1)
-	for h := litHash(rest) & mask; ; h = (h + 1) & mask {
+	for h := t.slot(w); ; h = (h + 1) & mask {
 		s := &t.slots[h]
 		if s.child == nil {
 			return nil, 0
 		}
-		if hasSegmentPrefix(rest, s.key) {
-			return s.child, len(s.key)
+		if s.head != w {
+			continue
+		}
+		n := len(s.key)
+		if n < 8 {
+			return s.child, n
+		}
+		if n <= len(rest) && (n == len(rest) || rest[n] == '/') && rest[8:n] == s.key[8:] {
+			return s.child, n
 		}
 	}
 }
@@ -314,17 +353,18 @@ func (t *literals) add(key string) *node {
 		size *= 2
 	}
 	t.slots = make([]literalSlot, size)
+	t.shift = uint8(64 - bits.TrailingZeros(uint(size)))
 	for _, s := range kept {
 		t.put(s)
 	}
 	c := new(node)
-	t.put(literalSlot{key, c})
+	t.put(literalSlot{head: window(key), key: key, child: c})
 	return c
 }
 
 func (t *literals) put(s literalSlot) {
 	mask := uint(len(t.slots) - 1)
-	h := litHash(s.key) & mask
+	h := t.slot(s.head)
 	for t.slots[h].child != nil {
 		h = (h + 1) & mask
 	}
@@ -348,4 +388,18 @@ func hasSegmentPrefix(rest, key string) bool {
 		}
 	}
 	return true
+}
+
+// load8 reads the first eight bytes of s as one little-endian word (the
+// compiler turns the byte loads into one load).
+func load8(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// load4 reads the first four bytes of s as one little-endian word.
+func load4(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }

@@ -111,3 +111,38 @@ func TestMethodSlots(t *testing.T) {
 		t.Error("GET and HEAD are not in the slots the HEAD fallback reads")
 	}
 }
+
+// TestWindow checks window against its definition, written as a plain
+// loop, on every string up to nine bytes long over a small alphabet that
+// includes the slash.
+func TestWindow(t *testing.T) {
+	ref := func(s string) uint64 {
+		seg, _, _ := strings.Cut(s, "/")
+		var w uint64
+		for i := 7; i >= 0; i-- {
+			c := byte('/')
+			if i < len(seg) {
+				c = seg[i]
+			}
+			w = w<<8 | uint64(c)
+		}
+		return w
+	}
+	alphabet := "a/\xffZ"
+	var gen func(prefix string)
+	n := 0
+	gen = func(prefix string) {
+		n++
+		if got, want := window(prefix), ref(prefix); got != want {
+			t.Fatalf("window(%q) = %#x, want %#x", prefix, got, want)
+		}
+		if len(prefix) == 9 {
+			return
+		}
+		for i := range len(alphabet) {
+			gen(prefix + alphabet[i:i+1])
+		}
+	}
+	gen("")
+	t.Logf("%d strings", n)
+}
