@@ -272,11 +272,13 @@ func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
 
 // Shared header values, so that writing a common response allocates nothing.
 // net/http only reads them.
-var (
+const (
 	contentTypeText = "text/plain; charset=utf-8"
 	contentTypeHTML = "text/html; charset=utf-8"
 	contentTypeJSON = "application/json"
+)
 
+var (
 	headerText = []string{contentTypeText}
 	headerHTML = []string{contentTypeHTML}
 	headerJSON = []string{contentTypeJSON}
@@ -291,6 +293,12 @@ func contentTypeHeader(ct string) []string {
 	case contentTypeJSON:
 		return headerJSON
 	}
+	return otherContentType(ct)
+}
+
+// otherContentType is the header value for a type other than the shared
+// ones, with a charset added to a text type that names none.
+func otherContentType(ct string) []string {
 	if strings.HasPrefix(ct, "text/") && !strings.Contains(ct, "charset") {
 		ct += "; charset=utf-8"
 	}
