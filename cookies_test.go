@@ -261,11 +261,11 @@ func TestInvalidCookieFailsTheResponse(t *testing.T) {
 	if r.StatusCode != 500 || strings.Contains(r.Body, "all fine") || r.Header.Get("Set-Cookie") != "" {
 		t.Fatalf("got %d %q %v", r.StatusCode, r.Body, r.Header)
 	}
-	if !strings.Contains(logs.String(), `cookie \"sid\" not set: SameSite=None requires Secure`) {
+	if !strings.Contains(logs.String(), `cookie \"sid\" not set: a SameSite=None cookie requires Secure`) {
 		t.Fatalf("reason not logged: %s", logs.String())
 	}
 	app.Debug = true
-	if r := c.Get("/"); !strings.Contains(r.Body, "SameSite=None requires Secure") {
+	if r := c.Get("/"); !strings.Contains(r.Body, "a SameSite=None cookie requires Secure") {
 		t.Fatalf("debug body: %q", r.Body)
 	}
 }
