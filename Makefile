@@ -1,7 +1,7 @@
 # The README's test command is `make test`; .ci/run calls it too.
 .PHONY: test test-min-go fuzz bench hardening
 
-# Everything: format and vet checks, every module's tests with the race
+# Everything: gofmt, go vet and staticcheck, every module's tests with the race
 # detector, and a short run of every fuzz target.
 test:
 	./scripts/test.sh

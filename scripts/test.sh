@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: gofmt and go vet checks, then every module in
+# Runs the whole test suite: gofmt, go vet and staticcheck, then every module in
 # go.work with -race, then a short run of each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +17,16 @@ fi
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 go build -o "$results/testsummary" ./internal/cmd/testsummary
+# staticcheck, at the version internal/tools/go.mod pins.
+(cd internal/tools && go build -o "$results/staticcheck" honnef.co/go/tools/cmd/staticcheck)
 
 failed=0
 for dir in $modules; do
 	name=${dir#"$PWD"}
 	echo "== module .$name: go vet"
 	(cd "$dir" && go vet ./...)
+	echo "== module .$name: staticcheck"
+	(cd "$dir" && "$results/staticcheck" ./...)
 	echo "== module .$name: go test -race"
 	json="$results/module$(echo "$name" | tr '/' '_').json"
 	(cd "$dir" && go test -race -count=1 -json ./... >"$json") || failed=1
