@@ -43,7 +43,7 @@ func TestSessionsInChi(t *testing.T) {
 	if got := c.Get("/hello/hi").Body; got != "hi, stranger" {
 		t.Fatalf("before login: %q", got)
 	}
-	if res := c.PostForm("/login", url.Values{"user": {"ada"}}); res.StatusCode != 200 || res.SetCookie("sid") == nil {
+	if res := c.PostForm("/login", url.Values{"user": {"ada"}}); res.StatusCode != 200 || res.Cookie("sid") == nil {
 		t.Fatalf("login: %d %v", res.StatusCode, res.Header)
 	}
 	if got := c.Get("/hello/hi").Body; got != "hi, ada" {

@@ -81,9 +81,11 @@ func (r *Response) JSON(v any) error { return json.Unmarshal([]byte(r.Body), v) 
 // Location returns the Location header.
 func (r *Response) Location() string { return r.Header.Get("Location") }
 
-// SetCookie returns the cookie the response set with the given name, parsed
-// as a browser would, or nil if it set none.
-func (r *Response) SetCookie(name string) *http.Cookie {
+// Cookie returns the cookie named name that the response set in a
+// Set-Cookie header, parsed as a browser would, or nil if it set none.
+// If it set several of that name (for different paths, say), Cookie
+// returns the first. Unlike Client.Cookie, it does not look in the jar.
+func (r *Response) Cookie(name string) *http.Cookie {
 	for _, c := range r.Raw.Cookies() {
 		if c.Name == name {
 			return c

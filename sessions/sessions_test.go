@@ -62,7 +62,7 @@ func TestCookieDomainAndName(t *testing.T) {
 		return app.Render(req, "ok")
 	})
 	r := ittytest.NewClient(t, app).Post("/", "text/plain", nil)
-	if ck := r.SetCookie("app_sid"); ck == nil || ck.Domain != "example.com" {
+	if ck := r.Cookie("app_sid"); ck == nil || ck.Domain != "example.com" {
 		t.Fatalf("cookie: %v", r.Header.Values("Set-Cookie"))
 	}
 	if _, err := sessions.New(itty.New(), newMemory(t), sessions.Options{CookieName: "bad name"}); err == nil {
