@@ -64,7 +64,7 @@ func TestRouting(t *testing.T) {
 			}
 			if tt.header != "" {
 				name, value, _ := strings.Cut(tt.header, ": ")
-				if got := resp.Header.Get(name); got != value {
+				if got := resp.Headers.Get(name); got != value {
 					t.Fatalf("%s = %q, want %q", name, got, value)
 				}
 			}
@@ -107,8 +107,8 @@ func TestCustomErrorHandlers(t *testing.T) {
 	if r := c.Get("/x"); r.StatusCode != 404 || r.Body != "no such page: /x" {
 		t.Errorf("404: %d %q", r.StatusCode, r.Body)
 	}
-	if r := c.Do(c.NewRequest("PUT", "/", nil)); r.StatusCode != 405 || r.Body != "nope" || r.Header.Get("Allow") == "" {
-		t.Errorf("405: %d %q %v", r.StatusCode, r.Body, r.Header)
+	if r := c.Do(c.NewRequest("PUT", "/", nil)); r.StatusCode != 405 || r.Body != "nope" || r.Headers.Get("Allow") == "" {
+		t.Errorf("405: %d %q %v", r.StatusCode, r.Body, r.Headers)
 	}
 	if r := c.Get("/panic"); r.StatusCode != 500 || r.Body != "sorry" {
 		t.Errorf("500: %d %q", r.StatusCode, r.Body)
@@ -146,8 +146,8 @@ func TestMiddlewareOrderAndHTTPHandlers(t *testing.T) {
 	app.Handle("PATCH", "/itty", HandlerFunc(func(req *Request) *Response { return NewResponse("patched", 200) }))
 	c := ittytest.NewClient(t, app)
 	r := c.Get("/std/5")
-	if r.Body != "n=5" || strings.Join(order, ",") != "outer,inner" || strings.Join(r.Header.Values("X-Mw"), ",") != "outer,inner" {
-		t.Fatalf("body %q order %v headers %v", r.Body, order, r.Header.Values("X-Mw"))
+	if r.Body != "n=5" || strings.Join(order, ",") != "outer,inner" || strings.Join(r.Headers.Values("X-Mw"), ",") != "outer,inner" {
+		t.Fatalf("body %q order %v headers %v", r.Body, order, r.Headers.Values("X-Mw"))
 	}
 	if r := c.Do(c.NewRequest("PATCH", "/itty", nil)); r.Body != "patched" {
 		t.Fatalf("PATCH: %q", r.Body)

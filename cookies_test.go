@@ -258,8 +258,8 @@ func TestInvalidCookieFailsTheResponse(t *testing.T) {
 	if !errors.Is(setErr, ErrSameSiteNoneSecure) {
 		t.Fatalf("SetCookie returned %v", setErr)
 	}
-	if r.StatusCode != 500 || strings.Contains(r.Body, "all fine") || r.Header.Get("Set-Cookie") != "" {
-		t.Fatalf("got %d %q %v", r.StatusCode, r.Body, r.Header)
+	if r.StatusCode != 500 || strings.Contains(r.Body, "all fine") || r.Headers.Get("Set-Cookie") != "" {
+		t.Fatalf("got %d %q %v", r.StatusCode, r.Body, r.Headers)
 	}
 	if !strings.Contains(logs.String(), `cookie \"sid\" not set: SameSite=None requires Secure`) {
 		t.Fatalf("reason not logged: %s", logs.String())

@@ -45,11 +45,11 @@ func TestOnResponseHooks(t *testing.T) {
 	app.Get("/conflict", func(req *Request) *Response { return app.Render(req, "looks fine") })
 	app.Get("/panic", func(req *Request) *Response { panic("boom") })
 	c := ittytest.NewClient(t, app)
-	if r := c.Get("/ok"); r.Header.Get("X-Value") != "second" {
-		t.Errorf("hook did not see the value: %v", r.Header)
+	if r := c.Get("/ok"); r.Headers.Get("X-Value") != "second" {
+		t.Errorf("hook did not see the value: %v", r.Headers)
 	}
-	if r := c.Get("/plain"); r.Header.Get("X-Value") != "" {
-		t.Errorf("value leaked into the next request: %v", r.Header)
+	if r := c.Get("/plain"); r.Headers.Get("X-Value") != "" {
+		t.Errorf("value leaked into the next request: %v", r.Headers)
 	}
 	if r := c.Get("/fail"); r.StatusCode != 500 || r.Body != "500 Internal Server Error\n" {
 		t.Errorf("failing hook: %d %q", r.StatusCode, r.Body)
@@ -82,10 +82,10 @@ func TestHookErrorKeepsHookCookies(t *testing.T) {
 	})
 	r := ittytest.NewClient(t, app).Post("/", "text/plain", nil)
 	if r.StatusCode != 409 || r.Cookie("a_sid") == nil || r.Cookie("a_sid").Value != "renewed" {
-		t.Fatalf("409 page: %d, Set-Cookie %v", r.StatusCode, r.Header.Values("Set-Cookie"))
+		t.Fatalf("409 page: %d, Set-Cookie %v", r.StatusCode, r.Headers.Values("Set-Cookie"))
 	}
 	if r.Cookie("flash") != nil {
-		t.Fatalf("the failed response's own cookie went out: %v", r.Header.Values("Set-Cookie"))
+		t.Fatalf("the failed response's own cookie went out: %v", r.Headers.Values("Set-Cookie"))
 	}
 	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "itty: request refused") || !strings.Contains(l, "status=409") {
 		t.Fatalf("log: %s", l)

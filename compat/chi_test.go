@@ -44,7 +44,7 @@ func TestSessionsInChi(t *testing.T) {
 		t.Fatalf("before login: %q", got)
 	}
 	if res := c.PostForm("/login", url.Values{"user": {"ada"}}); res.StatusCode != 200 || res.Cookie("sid") == nil {
-		t.Fatalf("login: %d %v", res.StatusCode, res.Header)
+		t.Fatalf("login: %d %v", res.StatusCode, res.Headers)
 	}
 	if got := c.Get("/hello/hi").Body; got != "hi, ada" {
 		t.Fatalf("after login: %q", got)

@@ -103,7 +103,7 @@ func TestRedirectsAndBodies(t *testing.T) {
 		t.Fatalf("PostJSON: %v %v", out, err)
 	}
 	if r := c.Get("/set/plain"); r.Cookie("plain") == nil || r.Cookie("plain").Value != "v-plain" {
-		t.Fatalf("SetCookie: %v", r.Header)
+		t.Fatalf("SetCookie: %v", r.Headers)
 	}
 	if r := c.Do(c.NewRequest("HEAD", "/show", nil)); r.StatusCode != 200 || r.Body != "" {
 		t.Fatalf("HEAD: %d %q", r.StatusCode, r.Body)

@@ -63,7 +63,7 @@ func TestCookieDomainAndName(t *testing.T) {
 	})
 	r := ittytest.NewClient(t, app).Post("/", "text/plain", nil)
 	if ck := r.Cookie("app_sid"); ck == nil || ck.Domain != "example.com" {
-		t.Fatalf("cookie: %v", r.Header.Values("Set-Cookie"))
+		t.Fatalf("cookie: %v", r.Headers.Values("Set-Cookie"))
 	}
 	if _, err := sessions.New(itty.New(), newMemory(t), sessions.Options{CookieName: "bad name"}); err == nil {
 		t.Fatal("invalid cookie name accepted")

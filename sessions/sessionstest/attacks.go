@@ -56,7 +56,7 @@ func runAttacks(t *testing.T, caps Caps, mk maker) {
 		form := url.Values{"user": {"shopper"}}
 		r := c.PostForm("/login", form)
 		if r.StatusCode != 200 || r.Cookie("shop") == nil {
-			t.Fatalf("shop login: %d %v", r.StatusCode, r.Header)
+			t.Fatalf("shop login: %d %v", r.StatusCode, r.Headers)
 		}
 		if ck := r.Cookie("staff"); ck != nil {
 			t.Fatalf("a shop login set the staff cookie: %+v", ck)
@@ -65,7 +65,7 @@ func runAttacks(t *testing.T, caps Caps, mk maker) {
 			t.Fatalf("a shop login wrote %d records into the staff store", staffStore.writes.Load())
 		}
 		if got := c.Get("/staff"); got.Body != "staff: stranger" || got.Cookie("staff") != nil {
-			t.Fatalf("the staff area after a shop login: %q %v", got.Body, got.Header)
+			t.Fatalf("the staff area after a shop login: %q %v", got.Body, got.Headers)
 		}
 		if got := whoami(t, c); got != "shopper" {
 			t.Fatalf("the shop forgot its own login: %q", got)

@@ -27,7 +27,7 @@ func runFeatures(t *testing.T, caps Caps, mk maker) {
 		r := c.PostForm("/app/set", nil)
 		ck := r.Cookie("sid")
 		if ck == nil || ck.SameSite != http.SameSiteNoneMode || !ck.Partitioned || !ck.Secure || ck.Path != "/app/" || !ck.HttpOnly {
-			t.Fatalf("session cookie: %+v (%v)", ck, r.Header.Values("Set-Cookie"))
+			t.Fatalf("session cookie: %+v (%v)", ck, r.Headers.Values("Set-Cookie"))
 		}
 	})
 	t.Run("PersistentCookieSlides", func(t *testing.T) {
@@ -48,7 +48,7 @@ func runFeatures(t *testing.T, caps Caps, mk maker) {
 			}
 			time.Sleep(30 * time.Second)
 			if r := c.Get("/whoami"); r.Cookie("sid") != nil {
-				t.Fatalf("re-sent within the TouchInterval: %v", r.Header.Values("Set-Cookie"))
+				t.Fatalf("re-sent within the TouchInterval: %v", r.Headers.Values("Set-Cookie"))
 			}
 			time.Sleep(11 * time.Minute)
 			if got := c.Get("/whoami").Body; got != "stranger" {

@@ -325,8 +325,8 @@ func runManager(t *testing.T, caps Caps, mk maker) {
 		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)
 		r := c.Get("/whoami")
-		if r.Body != "stranger" || r.Header.Get("Set-Cookie") != "" {
-			t.Fatalf("anonymous visit: %q, Set-Cookie %q", r.Body, r.Header.Get("Set-Cookie"))
+		if r.Body != "stranger" || r.Headers.Get("Set-Cookie") != "" {
+			t.Fatalf("anonymous visit: %q, Set-Cookie %q", r.Body, r.Headers.Get("Set-Cookie"))
 		}
 		if h.store != nil && h.store.writes.Load() != 0 {
 			t.Fatalf("%d store writes for an anonymous read", h.store.writes.Load())
@@ -343,8 +343,8 @@ func runManager(t *testing.T, caps Caps, mk maker) {
 		if caps.ServerSide && !sessions.ValidID(ck.Value) {
 			t.Fatalf("cookie value %q is not a session id", ck.Value)
 		}
-		if r.Header.Get("Cache-Control") != "no-store" || !strings.Contains(r.Header.Get("Vary"), "Cookie") {
-			t.Fatalf("headers: %v", r.Header)
+		if r.Headers.Get("Cache-Control") != "no-store" || !strings.Contains(r.Headers.Get("Vary"), "Cookie") {
+			t.Fatalf("headers: %v", r.Headers)
 		}
 		if got := whoami(t, c); got != "ada" {
 			t.Fatalf("whoami after login: %q", got)
@@ -399,7 +399,7 @@ func runManager(t *testing.T, caps Caps, mk maker) {
 		c2 := ittytest.NewClient(t, h.app)
 		c2.SetCookie(&http.Cookie{Name: "sid", Value: "../../etc/passwd"})
 		if r := c2.Get("/whoami"); r.Body != "stranger" || r.Cookie("sid") == nil || r.Cookie("sid").MaxAge >= 0 {
-			t.Fatalf("bad cookie not cleared: %q %v", r.Body, r.Header)
+			t.Fatalf("bad cookie not cleared: %q %v", r.Body, r.Headers)
 		}
 	})
 	t.Run("Logout", func(t *testing.T) {
@@ -409,7 +409,7 @@ func runManager(t *testing.T, caps Caps, mk maker) {
 		id, _ := c.Cookie("/", "sid")
 		r := c.PostForm("/logout", nil)
 		if ck := r.Cookie("sid"); ck == nil || ck.MaxAge >= 0 {
-			t.Fatalf("logout does not delete the cookie: %v", r.Header)
+			t.Fatalf("logout does not delete the cookie: %v", r.Headers)
 		}
 		if got := whoami(t, c); got != "stranger" {
 			t.Fatalf("after logout: %q", got)
@@ -568,7 +568,7 @@ func runConcurrency(t *testing.T, mk maker) {
 			t.Fatalf("destroyed session came back: %v", err)
 		}
 		if ck := r.Cookie("sid"); ck == nil || ck.MaxAge >= 0 {
-			t.Fatalf("in-flight response does not clear the cookie: %v", r.Header)
+			t.Fatalf("in-flight response does not clear the cookie: %v", r.Headers)
 		}
 		replay := ittytest.NewClient(t, h.app)
 		replay.SetCookie(&http.Cookie{Name: "sid", Value: id})
