@@ -15,7 +15,7 @@ import (
 // its stack, chi's way (r.Use), logs in, reads the session in a handler
 // with a chi URL parameter, and logs out; a replayed cookie is a stranger.
 func TestSessionsInChi(t *testing.T) {
-	mgr, err := sessions.New(nil, sessions.NewMemoryStore(-1), sessions.Options{CookieName: "sid"})
+	mgr, err := sessions.New(nil, sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{CookieName: "sid"})
 	if err != nil {
 		t.Fatal(err)
 	}

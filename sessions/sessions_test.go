@@ -12,13 +12,13 @@ import (
 )
 
 func newMemory(t *testing.T) sessions.Store {
-	s := sessions.NewMemoryStore(time.Minute)
+	s := sessions.NewMemoryStore(sessions.CleanupInterval(time.Minute))
 	t.Cleanup(func() { s.Close() })
 	return s
 }
 
 func newFiles(t *testing.T) sessions.Store {
-	s, err := sessions.NewFileStore(t.TempDir(), time.Minute)
+	s, err := sessions.NewFileStore(t.TempDir(), sessions.CleanupInterval(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}

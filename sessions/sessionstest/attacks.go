@@ -115,7 +115,7 @@ func runAttacks(t *testing.T, caps Caps, mk maker) {
 		}
 	})
 	t.Run("AttackOversizedRememberLifetime", func(t *testing.T) {
-		_, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), sessions.Options{RememberLifetime: 401 * 24 * time.Hour})
+		_, err := sessions.New(itty.New(), sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{RememberLifetime: 401 * 24 * time.Hour})
 		if err == nil || !strings.Contains(err.Error(), "400 days") {
 			t.Fatalf("RememberLifetime over the browsers' cap: %v", err)
 		}
