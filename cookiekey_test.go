@@ -2,6 +2,8 @@ package itty_test
 
 import (
 	"bytes"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/ittygo/itty"
@@ -48,5 +50,35 @@ func TestCookieKeyValidate(t *testing.T) {
 			_, err := itty.CookieKeysFromEnv("TEST_COOKIE_KEYS")
 			check("CookieKeysFromEnv", err, "itty: cookie key 1: "+tt.want)
 		})
+	}
+}
+
+// TestEmptyBlockSignsOnly: a key whose Block is empty but not nil is valid
+// (Validate says so) and signs without encrypting, as a nil Block does;
+// it must not fail every SetSignedCookie.
+func TestEmptyBlockSignsOnly(t *testing.T) {
+	app := itty.New()
+	if err := app.SetCookieKeys(itty.CookieKey{Hash: bytes.Repeat([]byte{7}, 32), Block: []byte{}}); err != nil {
+		t.Fatal(err)
+	}
+	var resp itty.Response
+	if err := app.SetSignedCookie(&resp, "visits", "3"); err != nil {
+		t.Fatalf("SetSignedCookie with an empty Block: %v", err)
+	}
+	line := resp.CookieLines()[0]
+	pair, _, _ := strings.Cut(line, ";")
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", pair)
+	var got string
+	app.Get("/", func(r *itty.Request) *itty.Response {
+		if !app.SignedCookie(r, "visits", &got) {
+			return itty.NewResponse("no valid cookie", 400)
+		}
+		return itty.NewResponse(got, 200)
+	})
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Body.String() != "3" {
+		t.Fatalf("reading it back: %d %q", rec.Code, rec.Body.String())
 	}
 }

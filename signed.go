@@ -130,7 +130,11 @@ func (a *App) SetCookieKeys(keys ...CookieKey) error {
 		if err := k.Validate(); err != nil {
 			return fmt.Errorf("itty: cookie key %d: %w", i, err)
 		}
-		c := securecookie.New(k.Hash, k.Block)
+		block := k.Block
+		if len(block) == 0 {
+			block = nil // signed only: securecookie would try AES with an empty key
+		}
+		c := securecookie.New(k.Hash, block)
 		c.SetSerializer(signedSerializer{})
 		c.MaxAge(0)    // expiry travels in the value; see signedSerializer
 		c.MaxLength(0) // itty checks name+value against MaxCookieSize itself
