@@ -235,7 +235,7 @@ func newHarness(t *testing.T, store sessions.Store, cs *sessions.CookieStore, op
 		sess.Set("t", time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 		sess.Set("cart", map[string]int{"apples": 3})
 		if sess.Set("bad", make(chan int)) == nil {
-			panic("unencodable value accepted")
+			panic("sessionstest: Session.Set accepted a value encoding/json cannot encode (a chan)")
 		}
 		return app.Render(req, "ok")
 	})

@@ -185,7 +185,7 @@ func runMiddleware(t *testing.T, caps Caps, mk maker) {
 		h.app.Post("/both", func(req *itty.Request) *itty.Response {
 			s := h.mgr.Get(req)
 			if s != h.mgr.FromContext(req.Context()) {
-				panic("two sessions for one request")
+				panic("sessionstest: Manager.Get and Manager.FromContext gave two sessions for one request")
 			}
 			s.Set("both", "yes")
 			return h.app.Render(req, "ok")
