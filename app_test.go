@@ -43,8 +43,8 @@ func TestMiddlewareOrderAndHTTPHandlers(t *testing.T) {
 	app.Handle("PATCH", "/itty", HandlerFunc(func(req *Request) *Response { return NewResponse("patched", 200) }))
 	c := ittytest.NewClient(t, app)
 	r := c.Get("/std/5")
-	if r.Body != "n=5" || strings.Join(order, ",") != "outer,inner" || strings.Join(r.Header.Values("X-Mw"), ",") != "outer,inner" {
-		t.Fatalf("body %q order %v headers %v", r.Body, order, r.Header.Values("X-Mw"))
+	if r.Body != "n=5" || strings.Join(order, ",") != "outer,inner" || strings.Join(r.Headers.Values("X-Mw"), ",") != "outer,inner" {
+		t.Fatalf("body %q order %v headers %v", r.Body, order, r.Headers.Values("X-Mw"))
 	}
 	if r := c.Do(c.NewRequest("PATCH", "/itty", nil)); r.Body != "patched" {
 		t.Fatalf("PATCH: %q", r.Body)

@@ -199,7 +199,7 @@ func benchSigned(b *testing.B, value any, newDst func() any) {
 	if err := app.SetSignedCookie(&resp, "sid", value); err != nil {
 		b.Fatal(err)
 	}
-	pair, _, _ := strings.Cut(resp.SetCookies()[0], ";")
+	pair, _, _ := strings.Cut(resp.CookieLines()[0], ";")
 	encoded := strings.TrimPrefix(pair, "sid=")
 	gobEncoded, err := gobCodec.Encode("sid", value)
 	if err != nil {

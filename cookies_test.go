@@ -226,7 +226,7 @@ func TestDeleteCookie(t *testing.T) {
 		if err := resp.DeleteCookie(tt.name, tt.opts...); err != nil {
 			t.Fatal(err)
 		}
-		if got := resp.SetCookies(); len(got) != 1 || got[0] != tt.want {
+		if got := resp.CookieLines(); len(got) != 1 || got[0] != tt.want {
 			t.Errorf("DeleteCookie(%s) = %q\nwant %q", tt.name, got, tt.want)
 		}
 	}
@@ -237,7 +237,7 @@ func TestSameNameDifferentPaths(t *testing.T) {
 	resp.SetCookie("a", "root")
 	resp.SetCookie("a", "app", CookieOptions{Path: "/app"})
 	resp.SetCookie("a", "root2") // replaces the first
-	got := resp.SetCookies()
+	got := resp.CookieLines()
 	if len(got) != 2 || got[0] != "a=root2; Path=/" || got[1] != "a=app; Path=/app" {
 		t.Fatalf("got %q", got)
 	}
@@ -258,8 +258,8 @@ func TestInvalidCookieFailsTheResponse(t *testing.T) {
 	if !errors.Is(setErr, ErrSameSiteNoneSecure) {
 		t.Fatalf("SetCookie returned %v", setErr)
 	}
-	if r.StatusCode != 500 || strings.Contains(r.Body, "all fine") || r.Header.Get("Set-Cookie") != "" {
-		t.Fatalf("got %d %q %v", r.StatusCode, r.Body, r.Header)
+	if r.StatusCode != 500 || strings.Contains(r.Body, "all fine") || r.Headers.Get("Set-Cookie") != "" {
+		t.Fatalf("got %d %q %v", r.StatusCode, r.Body, r.Headers)
 	}
 	if !strings.Contains(logs.String(), `cookie \"sid\" not set: a SameSite=None cookie requires Secure`) {
 		t.Fatalf("reason not logged: %s", logs.String())

@@ -61,7 +61,7 @@ func ExampleResponse_SetCookie() {
 		MaxAge: 14 * 24 * time.Hour, HttpOnly: true, SameSite: itty.SameSiteLax,
 	})
 	err := resp.SetCookie("__Host-token", "x") // the prefix needs Secure
-	fmt.Println(resp.SetCookies()[0])
+	fmt.Println(resp.CookieLines()[0])
 	fmt.Println(err)
 	// Output:
 	// username=Ada%20Lovelace; Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax
@@ -71,7 +71,7 @@ func ExampleResponse_SetCookie() {
 func ExampleResponse_DeleteCookie() {
 	resp := itty.NewResponse("", 200)
 	resp.DeleteCookie("username")
-	fmt.Println(resp.SetCookies()[0])
+	fmt.Println(resp.CookieLines()[0])
 	// Output: username=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0
 }
 

@@ -148,11 +148,11 @@ func TestRenderShortcuts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := c.Get(tt.path)
-		if r.StatusCode != tt.status || r.Header.Get("Content-Type") != tt.ctype || r.Body != tt.body || r.Location() != tt.loc {
-			t.Errorf("%s: got %d %q %q loc %q", tt.path, r.StatusCode, r.Header.Get("Content-Type"), r.Body, r.Location())
+		if r.StatusCode != tt.status || r.Headers.Get("Content-Type") != tt.ctype || r.Body != tt.body || r.Location() != tt.loc {
+			t.Errorf("%s: got %d %q %q loc %q", tt.path, r.StatusCode, r.Headers.Get("Content-Type"), r.Body, r.Location())
 		}
-		if r.Header.Get("Set-Cookie") != "" {
-			t.Errorf("%s: header injected: %v", tt.path, r.Header)
+		if r.Headers.Get("Set-Cookie") != "" {
+			t.Errorf("%s: header injected: %v", tt.path, r.Headers)
 		}
 	}
 }

@@ -129,8 +129,11 @@ func (resp *Response) fail(err error) {
 // cookie. A response with an error is answered with 500 instead.
 func (resp *Response) Err() error { return resp.err }
 
-// SetCookies returns the Set-Cookie header values the response will send.
-func (resp *Response) SetCookies() []string {
+// CookieLines returns the values of the Set-Cookie header lines the
+// response will send, one for each cookie set or deleted on it, in the
+// order they were first set: setting a cookie again replaces its line in
+// place. The slice is a copy; changing it changes nothing on the response.
+func (resp *Response) CookieLines() []string {
 	lines := make([]string, len(resp.cookies))
 	for i, c := range resp.cookies {
 		lines[i] = c.line

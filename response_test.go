@@ -49,8 +49,8 @@ func TestResponseForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := c.Get(tt.path)
-		if r.StatusCode != tt.status || r.Body != tt.body || r.Header.Get("Content-Type") != tt.ctype {
-			t.Errorf("%s: got %d %q %q, want %d %q %q", tt.path, r.StatusCode, r.Header.Get("Content-Type"),
+		if r.StatusCode != tt.status || r.Body != tt.body || r.Headers.Get("Content-Type") != tt.ctype {
+			t.Errorf("%s: got %d %q %q, want %d %q %q", tt.path, r.StatusCode, r.Headers.Get("Content-Type"),
 				trunc(r.Body), tt.status, tt.ctype, trunc(tt.body))
 		}
 	}

@@ -46,11 +46,11 @@ func TestOnResponseHooks(t *testing.T) {
 	app.Get("/conflict", func(req *Request) *Response { return app.Render(req, "looks fine") })
 	app.Get("/panic", func(req *Request) *Response { panic("boom") })
 	c := ittytest.NewClient(t, app)
-	if r := c.Get("/ok"); r.Header.Get("X-Value") != "second" {
-		t.Errorf("hook did not see the value: %v", r.Header)
+	if r := c.Get("/ok"); r.Headers.Get("X-Value") != "second" {
+		t.Errorf("hook did not see the value: %v", r.Headers)
 	}
-	if r := c.Get("/plain"); r.Header.Get("X-Value") != "" {
-		t.Errorf("value leaked into the next request: %v", r.Header)
+	if r := c.Get("/plain"); r.Headers.Get("X-Value") != "" {
+		t.Errorf("value leaked into the next request: %v", r.Headers)
 	}
 	if r := c.Get("/fail"); r.StatusCode != 500 || r.Body != "500 Internal Server Error\n" {
 		t.Errorf("failing hook: %d %q", r.StatusCode, r.Body)
@@ -82,11 +82,11 @@ func TestHookErrorKeepsHookCookies(t *testing.T) {
 		return resp
 	})
 	r := ittytest.NewClient(t, app).Post("/", "text/plain", nil)
-	if r.StatusCode != 409 || r.SetCookie("a_sid") == nil || r.SetCookie("a_sid").Value != "renewed" {
-		t.Fatalf("409 page: %d, Set-Cookie %v", r.StatusCode, r.Header.Values("Set-Cookie"))
+	if r.StatusCode != 409 || r.Cookie("a_sid") == nil || r.Cookie("a_sid").Value != "renewed" {
+		t.Fatalf("409 page: %d, Set-Cookie %v", r.StatusCode, r.Headers.Values("Set-Cookie"))
 	}
-	if r.SetCookie("flash") != nil {
-		t.Fatalf("the failed response's own cookie went out: %v", r.Header.Values("Set-Cookie"))
+	if r.Cookie("flash") != nil {
+		t.Fatalf("the failed response's own cookie went out: %v", r.Headers.Values("Set-Cookie"))
 	}
 	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "itty: request refused") || !strings.Contains(l, "status=409") {
 		t.Fatalf("log: %s", l)
@@ -156,7 +156,7 @@ func TestRouting(t *testing.T) {
 			}
 			if tt.header != "" {
 				name, value, _ := strings.Cut(tt.header, ": ")
-				if got := resp.Header.Get(name); got != value {
+				if got := resp.Headers.Get(name); got != value {
 					t.Fatalf("%s = %q, want %q", name, got, value)
 				}
 			}
@@ -199,8 +199,8 @@ func TestCustomErrorHandlers(t *testing.T) {
 	if r := c.Get("/x"); r.StatusCode != 404 || r.Body != "no such page: /x" {
 		t.Errorf("404: %d %q", r.StatusCode, r.Body)
 	}
-	if r := c.Do(c.NewRequest("PUT", "/", nil)); r.StatusCode != 405 || r.Body != "nope" || r.Header.Get("Allow") == "" {
-		t.Errorf("405: %d %q %v", r.StatusCode, r.Body, r.Header)
+	if r := c.Do(c.NewRequest("PUT", "/", nil)); r.StatusCode != 405 || r.Body != "nope" || r.Headers.Get("Allow") == "" {
+		t.Errorf("405: %d %q %v", r.StatusCode, r.Body, r.Headers)
 	}
 	if r := c.Get("/panic"); r.StatusCode != 500 || r.Body != "sorry" {
 		t.Errorf("500: %d %q", r.StatusCode, r.Body)

@@ -57,14 +57,21 @@ func (k CookieKey) String() string {
 	return s
 }
 
-func (k CookieKey) validate(i int) error {
+// Validate returns an error if k cannot be used to sign cookies: Hash must
+// have at least 32 bytes, and Block, if set, 16, 24 or 32 (AES-128, AES-192
+// or AES-256). SetCookieKeys and CookieKeysFromEnv check every key with
+// it, and so does the sessions package's cookie store. The error names the
+// part at fault and its length, as in "hash key has 16 bytes, need at
+// least 32", without a prefix, so that the caller can say which key of
+// its list it was.
+func (k CookieKey) Validate() error {
 	if len(k.Hash) < 32 {
-		return fmt.Errorf("itty: cookie key %d: hash key has %d bytes, need at least 32", i, len(k.Hash))
+		return fmt.Errorf("hash key has %d bytes, need at least 32", len(k.Hash))
 	}
 	switch len(k.Block) {
 	case 0, 16, 24, 32:
 	default:
-		return fmt.Errorf("itty: cookie key %d: block key has %d bytes, need 16, 24 or 32", i, len(k.Block))
+		return fmt.Errorf("block key has %d bytes, need 16, 24 or 32", len(k.Block))
 	}
 	return nil
 }
@@ -91,8 +98,8 @@ func CookieKeysFromEnv(name string) ([]CookieKey, error) {
 				return nil, fmt.Errorf("itty: %s key %d: block: %v", name, i, err)
 			}
 		}
-		if err := k.validate(i); err != nil {
-			return nil, err
+		if err := k.Validate(); err != nil {
+			return nil, fmt.Errorf("itty: cookie key %d: %w", i, err)
 		}
 		keys = append(keys, k)
 	}
@@ -112,17 +119,22 @@ func decodeKey(s string) ([]byte, error) {
 // are signed (and, if the key has a Block, encrypted) with keys[0]; cookies
 // made with any of the keys are accepted. To rotate, put a new key first
 // and keep the old ones until the cookies they signed have expired.
-// It returns an error, and changes nothing, if a key is too short.
+// It returns an error, and changes nothing, if a key is not valid (see
+// CookieKey.Validate).
 func (a *App) SetCookieKeys(keys ...CookieKey) error {
 	if len(keys) == 0 {
 		return errors.New("itty: SetCookieKeys needs at least one key")
 	}
 	codecs := make([]*securecookie.SecureCookie, len(keys))
 	for i, k := range keys {
-		if err := k.validate(i); err != nil {
-			return err
+		if err := k.Validate(); err != nil {
+			return fmt.Errorf("itty: cookie key %d: %w", i, err)
 		}
-		c := securecookie.New(k.Hash, k.Block)
+		block := k.Block
+		if len(block) == 0 {
+			block = nil // signed only: securecookie would try AES with an empty key
+		}
+		c := securecookie.New(k.Hash, block)
 		c.SetSerializer(signedSerializer{})
 		c.MaxAge(0)    // expiry travels in the value; see signedSerializer
 		c.MaxLength(0) // itty checks name+value against MaxCookieSize itself

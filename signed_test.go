@@ -36,7 +36,7 @@ func sign(t testing.TB, app *App, name string, v any, opts ...CookieOptions) str
 	if err := app.SetSignedCookie(&resp, name, v, opts...); err != nil {
 		t.Fatal(err)
 	}
-	pair, _, _ := strings.Cut(resp.SetCookies()[0], ";")
+	pair, _, _ := strings.Cut(resp.CookieLines()[0], ";")
 	_, value, _ := strings.Cut(pair, "=")
 	return value
 }

@@ -58,8 +58,8 @@ func TestStaticFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := c.Get(tt.path)
-		if r.StatusCode != tt.status || r.Body != tt.body || (tt.ctype != "" && r.Header.Get("Content-Type") != tt.ctype) {
-			t.Errorf("%s: got %d %q %q", tt.path, r.StatusCode, r.Header.Get("Content-Type"), trunc(r.Body))
+		if r.StatusCode != tt.status || r.Body != tt.body || (tt.ctype != "" && r.Headers.Get("Content-Type") != tt.ctype) {
+			t.Errorf("%s: got %d %q %q", tt.path, r.StatusCode, r.Headers.Get("Content-Type"), trunc(r.Body))
 		}
 	}
 	if r := c.Do(c.NewRequest("POST", "/static/site.css", nil)); r.StatusCode != 405 {
@@ -72,10 +72,10 @@ func TestStaticRangeAndConditional(t *testing.T) {
 	req := c.NewRequest("GET", "/static/logo.png", nil)
 	req.Header.Set("Range", "bytes=0-3")
 	r := c.Do(req)
-	if r.StatusCode != 206 || r.Body != "\x89PNG" || r.Header.Get("Content-Range") != "bytes 0-3/"+strconv.Itoa(len(pngBytes)) {
-		t.Fatalf("range: %d %q %v", r.StatusCode, r.Body, r.Header)
+	if r.StatusCode != 206 || r.Body != "\x89PNG" || r.Headers.Get("Content-Range") != "bytes 0-3/"+strconv.Itoa(len(pngBytes)) {
+		t.Fatalf("range: %d %q %v", r.StatusCode, r.Body, r.Headers)
 	}
-	lm := c.Get("/static/site.css").Header.Get("Last-Modified")
+	lm := c.Get("/static/site.css").Headers.Get("Last-Modified")
 	if lm == "" {
 		t.Fatal("no Last-Modified")
 	}
@@ -89,8 +89,8 @@ func TestStaticRangeAndConditional(t *testing.T) {
 	if r := c.Do(req); r.StatusCode != 200 {
 		t.Fatalf("old If-Modified-Since: %d", r.StatusCode)
 	}
-	if r := c.Do(c.NewRequest("HEAD", "/static/site.css", nil)); r.StatusCode != 200 || r.Body != "" || r.Header.Get("Content-Length") != "15" {
-		t.Fatalf("HEAD: %d %q %v", r.StatusCode, r.Body, r.Header)
+	if r := c.Do(c.NewRequest("HEAD", "/static/site.css", nil)); r.StatusCode != 200 || r.Body != "" || r.Headers.Get("Content-Length") != "15" {
+		t.Fatalf("HEAD: %d %q %v", r.StatusCode, r.Body, r.Headers)
 	}
 }
 
@@ -205,16 +205,16 @@ func TestStaticETagWithoutModTime(t *testing.T) {
 	files.CacheControl = "public, max-age=3600"
 	c := ittytest.NewClient(t, app)
 	r := c.Get("/static/app.js")
-	etag := r.Header.Get("ETag")
-	if r.StatusCode != 200 || etag == "" || r.Header.Get("Cache-Control") != "public, max-age=3600" {
-		t.Fatalf("first request: %d, ETag %q, Cache-Control %q", r.StatusCode, etag, r.Header.Get("Cache-Control"))
+	etag := r.Headers.Get("ETag")
+	if r.StatusCode != 200 || etag == "" || r.Headers.Get("Cache-Control") != "public, max-age=3600" {
+		t.Fatalf("first request: %d, ETag %q, Cache-Control %q", r.StatusCode, etag, r.Headers.Get("Cache-Control"))
 	}
 	req := c.NewRequest("GET", "/static/app.js", nil)
 	req.Header.Set("If-None-Match", etag)
 	if r := c.Do(req); r.StatusCode != http.StatusNotModified || r.Body != "" {
 		t.Fatalf("conditional request: %d %q, want 304", r.StatusCode, r.Body)
 	}
-	if again := c.Get("/static/app.js").Header.Get("ETag"); again != etag {
+	if again := c.Get("/static/app.js").Headers.Get("ETag"); again != etag {
 		t.Fatalf("ETag changed: %q then %q", etag, again)
 	}
 }

@@ -93,7 +93,7 @@ func (s countingStore) Delete(ctx context.Context, id string) error {
 
 // ittyStore returns a fresh memory store, wrapped in a counter if counted.
 func ittyStore(tb testing.TB, rig *sessionRig, counted bool) (sessions.Store, *sessions.MemoryStore) {
-	mem := sessions.NewMemoryStore(-1)
+	mem := sessions.NewMemoryStore(sessions.CleanupInterval(-1))
 	tb.Cleanup(func() { mem.Close() })
 	rig.visits = func(token string) int {
 		rec, err := mem.Load(context.Background(), token)

@@ -15,7 +15,7 @@ import (
 // its stack, chi's way (r.Use), logs in, reads the session in a handler
 // with a chi URL parameter, and logs out; a replayed cookie is a stranger.
 func TestSessionsInChi(t *testing.T) {
-	mgr, err := sessions.New(nil, sessions.NewMemoryStore(-1), sessions.Options{CookieName: "sid"})
+	mgr, err := sessions.New(nil, sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{CookieName: "sid"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +43,8 @@ func TestSessionsInChi(t *testing.T) {
 	if got := c.Get("/hello/hi").Body; got != "hi, stranger" {
 		t.Fatalf("before login: %q", got)
 	}
-	if res := c.PostForm("/login", url.Values{"user": {"ada"}}); res.StatusCode != 200 || res.SetCookie("sid") == nil {
-		t.Fatalf("login: %d %v", res.StatusCode, res.Header)
+	if res := c.PostForm("/login", url.Values{"user": {"ada"}}); res.StatusCode != 200 || res.Cookie("sid") == nil {
+		t.Fatalf("login: %d %v", res.StatusCode, res.Headers)
 	}
 	if got := c.Get("/hello/hi").Body; got != "hi, ada" {
 		t.Fatalf("after login: %q", got)

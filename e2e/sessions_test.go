@@ -41,7 +41,7 @@ func TestPartitionedSessionInCrossSiteIframe(t *testing.T) {
 	ctx := newBrowser(t, chromedp.Flag("test-third-party-cookie-phaseout", true))
 	const name = "__Host-embed_sid"
 	app := itty.New()
-	mgr, err := sessions.New(app, sessions.NewMemoryStore(-1), sessions.Options{
+	mgr, err := sessions.New(app, sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{
 		Secure: true, SameSite: itty.SameSiteNone, Partitioned: true, CookieName: name})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestPersistentSessionExpiryMovesAndDrops(t *testing.T) {
 	)
 	ctx := newBrowser(t)
 	app := itty.New()
-	mgr, err := sessions.New(app, sessions.NewMemoryStore(-1), sessions.Options{
+	mgr, err := sessions.New(app, sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{
 		Persistent: true, IdleTimeout: idle, TouchInterval: time.Second, CookieName: name})
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +215,7 @@ func TestPersistentSessionExpiryMovesAndDrops(t *testing.T) {
 func TestNetHTTPHandlerLoginLogoutInBrowser(t *testing.T) {
 	const name = "plain_sid"
 	ctx := newBrowser(t)
-	mgr, err := sessions.New(nil, sessions.NewMemoryStore(-1), sessions.Options{CookieName: name})
+	mgr, err := sessions.New(nil, sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{CookieName: name})
 	if err != nil {
 		t.Fatal(err)
 	}

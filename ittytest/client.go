@@ -67,7 +67,8 @@ func NewClient(t testing.TB, h http.Handler) *Client {
 // Response is a response read in full.
 type Response struct {
 	StatusCode int
-	Header     http.Header
+	// Headers are the response's headers, as itty.Response names them.
+	Headers http.Header
 	// Body is the whole response body.
 	Body string
 	// Raw is the underlying response; its Body has been read and closed.
@@ -79,11 +80,13 @@ type Response struct {
 func (r *Response) JSON(v any) error { return json.Unmarshal([]byte(r.Body), v) }
 
 // Location returns the Location header.
-func (r *Response) Location() string { return r.Header.Get("Location") }
+func (r *Response) Location() string { return r.Headers.Get("Location") }
 
-// SetCookie returns the cookie the response set with the given name, parsed
-// as a browser would, or nil if it set none.
-func (r *Response) SetCookie(name string) *http.Cookie {
+// Cookie returns the cookie named name that the response set in a
+// Set-Cookie header, parsed as a browser would, or nil if it set none.
+// If it set several of that name (for different paths, say), Cookie
+// returns the first. Unlike Client.Cookie, it does not look in the jar.
+func (r *Response) Cookie(name string) *http.Cookie {
 	for _, c := range r.Raw.Cookies() {
 		if c.Name == name {
 			return c
@@ -145,7 +148,7 @@ func (c *Client) Do(req *http.Request) *Response {
 	if err != nil {
 		c.t.Fatalf("ittytest: read body: %v", err)
 	}
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: string(b), Raw: resp}
+	return &Response{StatusCode: resp.StatusCode, Headers: resp.Header, Body: string(b), Raw: resp}
 }
 
 // Cookie returns the value the jar would send to BaseURL+path for the named

@@ -102,8 +102,8 @@ func TestRedirectsAndBodies(t *testing.T) {
 	if err := c.PostJSON("/json", map[string]int{"n": 21}).JSON(&out); err != nil || out["double"] != 42 {
 		t.Fatalf("PostJSON: %v %v", out, err)
 	}
-	if r := c.Get("/set/plain"); r.SetCookie("plain") == nil || r.SetCookie("plain").Value != "v-plain" {
-		t.Fatalf("SetCookie: %v", r.Header)
+	if r := c.Get("/set/plain"); r.Cookie("plain") == nil || r.Cookie("plain").Value != "v-plain" {
+		t.Fatalf("SetCookie: %v", r.Headers)
 	}
 	if r := c.Do(c.NewRequest("HEAD", "/show", nil)); r.StatusCode != 200 || r.Body != "" {
 		t.Fatalf("HEAD: %d %q", r.StatusCode, r.Body)

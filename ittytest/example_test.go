@@ -33,7 +33,7 @@ func ExampleClient() {
 	c := ittytest.NewClient(exampleT{}, app)
 	fmt.Println(c.Get("/").Body)
 	r := c.PostForm("/login", url.Values{"name": {"Ada"}})
-	fmt.Println(r.StatusCode, r.Location(), r.SetCookie("user").Value)
+	fmt.Println(r.StatusCode, r.Location(), r.Cookie("user").Value)
 	fmt.Println(c.Get("/").Body)
 	// Output:
 	// Hello, stranger!

@@ -23,9 +23,9 @@ import (
 // ("read", no store write) or changing one ("write", one store write).
 func BenchmarkSessionStores(b *testing.B) {
 	stores := map[string]func(b *testing.B) sessions.Store{
-		"memory": func(b *testing.B) sessions.Store { return sessions.NewMemoryStore(-1) },
+		"memory": func(b *testing.B) sessions.Store { return sessions.NewMemoryStore(sessions.CleanupInterval(-1)) },
 		"files": func(b *testing.B) sessions.Store {
-			s, err := sessions.NewFileStore(b.TempDir(), -1)
+			s, err := sessions.NewFileStore(b.TempDir(), sessions.CleanupInterval(-1))
 			if err != nil {
 				b.Fatal(err)
 			}

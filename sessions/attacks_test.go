@@ -552,7 +552,7 @@ func TestAttackFileStoreForeignOwnedDir(t *testing.T) {
 	if err := os.Chown(dir, 65534, 65534); err != nil {
 		t.Skip(err)
 	}
-	s, err := sessions.NewFileStore(dir, -1)
+	s, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err == nil {
 		s.Close()
 		t.Errorf("NewFileStore accepted %s owned by uid 65534 (who can write there) while running as uid %d", dir, os.Geteuid())
@@ -562,7 +562,7 @@ func TestAttackFileStoreForeignOwnedDir(t *testing.T) {
 	os.Mkdir(dir2, 0o700)
 	os.Mkdir(filepath.Join(dir2, "sessions"), 0o700)
 	os.Chown(filepath.Join(dir2, "sessions"), 65534, 65534)
-	if s, err := sessions.NewFileStore(dir2, -1); err == nil {
+	if s, err := sessions.NewFileStore(dir2, sessions.CleanupInterval(-1)); err == nil {
 		s.Close()
 		t.Errorf("NewFileStore accepted a sessions/ subdirectory owned by uid 65534")
 	}
@@ -582,7 +582,7 @@ func TestAttackFileStoreSymlinkedParent(t *testing.T) {
 	}
 	// A link only its owner can change is accepted, but the store keeps to
 	// the real directory: re-pointing the link later does not move it.
-	store, err := sessions.NewFileStore(filepath.Join(link, "store"), -1)
+	store, err := sessions.NewFileStore(filepath.Join(link, "store"), sessions.CleanupInterval(-1))
 	if err != nil {
 		t.Fatalf("a store under a private symlink: %v", err)
 	}
@@ -607,14 +607,14 @@ func TestAttackFileStoreSymlinkedParent(t *testing.T) {
 	os.Mkdir(pub, 0o777)
 	os.Chmod(pub, 0o777)
 	os.Symlink(real, filepath.Join(pub, "link"))
-	if s, err := sessions.NewFileStore(filepath.Join(pub, "link", "store2"), -1); err == nil {
+	if s, err := sessions.NewFileStore(filepath.Join(pub, "link", "store2"), sessions.CleanupInterval(-1)); err == nil {
 		s.Close()
 		t.Errorf("NewFileStore accepted a store behind a link in a world-writable directory")
 	}
 	loose := filepath.Join(base, "loose")
 	os.Mkdir(loose, 0o777)
 	os.Chmod(loose, 0o777) // world-writable, no sticky bit
-	if s, err := sessions.NewFileStore(filepath.Join(loose, "store"), -1); err == nil {
+	if s, err := sessions.NewFileStore(filepath.Join(loose, "store"), sessions.CleanupInterval(-1)); err == nil {
 		s.Close()
 		t.Errorf("NewFileStore accepted a store inside a world-writable non-sticky directory (%s): anyone can rename it away and substitute their own", loose)
 	}
@@ -984,7 +984,7 @@ func TestAttackCookieStore(t *testing.T) {
 // or directory name under the store holds a session id.
 func TestAttackFileNamesRevealNoID(t *testing.T) {
 	dir := t.TempDir()
-	fs, err := sessions.NewFileStore(dir, -1)
+	fs, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1018,7 +1018,7 @@ func TestAttackFileNamesRevealNoID(t *testing.T) {
 	os.Mkdir(sub, 0o700)
 	os.Mkdir(filepath.Join(sub, "locks"), 0o777)
 	os.Chmod(filepath.Join(sub, "locks"), 0o777)
-	if s, err := sessions.NewFileStore(sub, -1); err == nil {
+	if s, err := sessions.NewFileStore(sub, sessions.CleanupInterval(-1)); err == nil {
 		s.Close()
 		t.Error("world-writable locks/ accepted")
 	}

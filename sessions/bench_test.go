@@ -25,12 +25,12 @@ func (w *nopWriter) WriteHeader(int)             {}
 func BenchmarkSessionRequest(b *testing.B) {
 	stores := map[string]func(b *testing.B) sessions.Store{
 		"memory": func(b *testing.B) sessions.Store {
-			s := sessions.NewMemoryStore(-1)
+			s := sessions.NewMemoryStore(sessions.CleanupInterval(-1))
 			b.Cleanup(func() { s.Close() })
 			return s
 		},
 		"files": func(b *testing.B) sessions.Store {
-			s, err := sessions.NewFileStore(b.TempDir(), -1)
+			s, err := sessions.NewFileStore(b.TempDir(), sessions.CleanupInterval(-1))
 			if err != nil {
 				b.Fatal(err)
 			}

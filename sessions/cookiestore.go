@@ -27,21 +27,20 @@ type CookieStore struct {
 }
 
 // NewCookieStore returns a cookie store using keys, newest first (see
-// itty.CookieKey and itty.CookieKeysFromEnv). Every key needs a Block key:
-// session contents are encrypted, not only signed.
+// itty.CookieKey and itty.CookieKeysFromEnv). It returns an error if there
+// are none, if a key is not valid (see itty.CookieKey.Validate), or if a
+// key has no Block key: session contents are encrypted, not only signed.
 func NewCookieStore(keys ...itty.CookieKey) (*CookieStore, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("sessions: NewCookieStore needs at least one key")
 	}
 	cs := &CookieStore{}
 	for i, k := range keys {
-		if len(k.Hash) < 32 {
-			return nil, fmt.Errorf("sessions: cookie store key %d: hash key has %d bytes, need at least 32", i, len(k.Hash))
+		if err := k.Validate(); err != nil {
+			return nil, fmt.Errorf("sessions: cookie store key %d: %w", i, err)
 		}
-		switch len(k.Block) {
-		case 16, 24, 32:
-		default:
-			return nil, fmt.Errorf("sessions: cookie store key %d: block key has %d bytes, need 16, 24 or 32 (sessions are encrypted)", i, len(k.Block))
+		if len(k.Block) == 0 {
+			return nil, fmt.Errorf("sessions: cookie store key %d: no block key: sessions are encrypted, so every key needs one (itty.NewCookieKey makes keys with both)", i)
 		}
 		c := securecookie.New(k.Hash, k.Block)
 		c.SetSerializer(securecookie.JSONEncoder{})

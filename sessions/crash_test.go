@@ -41,7 +41,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	rounds := envInt("CRASH_ROUNDS", 5)
 	dir := t.TempDir()
-	store, err := sessions.NewFileStore(dir, -1)
+	store, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func mustJSON(v any) json.RawMessage {
 // crashChild rewrites every session as fast as it can, from several
 // goroutines, until it is killed.
 func crashChild(dir string) {
-	store, err := sessions.NewFileStore(dir, -1)
+	store, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		os.Exit(2)
 	}

@@ -2,7 +2,7 @@
 // HttpOnly cookie, the data on the server, and the things hand-written
 // session code gets wrong done right.
 //
-//	store, _ := sessions.NewFileStore("data/sessions", 0)
+//	store, _ := sessions.NewFileStore("data/sessions")
 //	mgr, _ := sessions.New(app, store, sessions.Options{})
 //
 //	app.Get("/", func(req *itty.Request) *itty.Response {

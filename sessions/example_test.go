@@ -23,7 +23,9 @@ func (exampleT) Fatalf(f string, args ...any) { panic(fmt.Sprintf(f, args...)) }
 // an id planted before the login is useless after it.
 func ExampleManager() {
 	app := itty.New()
-	mgr, err := sessions.New(app, sessions.NewMemoryStore(-1), sessions.Options{CookieName: "sid"})
+	store := sessions.NewMemoryStore()
+	defer store.Close() // stops its cleanup goroutine
+	mgr, err := sessions.New(app, store, sessions.Options{CookieName: "sid"})
 	if err != nil {
 		panic(err)
 	}
@@ -58,7 +60,9 @@ func ExampleManager() {
 // Sessions for plain net/http handlers: the Middleware loads the session
 // when a handler asks for it and saves it before the response goes out.
 func ExampleManager_Middleware() {
-	mgr, err := sessions.New(nil, sessions.NewMemoryStore(-1), sessions.Options{CookieName: "sid"})
+	store := sessions.NewMemoryStore()
+	defer store.Close() // stops its cleanup goroutine
+	mgr, err := sessions.New(nil, store, sessions.Options{CookieName: "sid"})
 	if err != nil {
 		panic(err)
 	}

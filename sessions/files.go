@@ -56,8 +56,9 @@ type FileStore struct {
 const lockStripes = 64
 
 // NewFileStore returns a store in dir, creating it (mode 0700) if needed,
-// that removes expired sessions every cleanupInterval (zero means ten
-// minutes, negative never). Call Close to stop the cleanup.
+// and starts its cleanup goroutine, which runs Cleanup every
+// DefaultFileCleanupInterval unless CleanupInterval in opts says
+// otherwise. Close stops it.
 //
 // It returns an error if dir, or its sessions, users or locks
 // subdirectory, is a symbolic link, is not a directory, is owned by another
@@ -66,7 +67,7 @@ const lockStripes = 64
 // world-writable without the sticky bit); the error says how to fix it.
 // The store keeps to the directory's real location: a symbolic link above
 // it that changes later does not move it.
-func NewFileStore(dir string, cleanupInterval time.Duration) (*FileStore, error) {
+func NewFileStore(dir string, opts ...StoreOption) (*FileStore, error) {
 	dir = filepath.Clean(dir)
 	fresh, err := prepareDir(dir, true)
 	if err != nil {
@@ -101,10 +102,7 @@ func NewFileStore(dir string, cleanupInterval time.Duration) (*FileStore, error)
 			return nil, fmt.Errorf("sessions: file store: %w", err)
 		}
 	}
-	if cleanupInterval == 0 {
-		cleanupInterval = 10 * time.Minute
-	}
-	s.janitor.start(cleanupInterval, func() { s.Cleanup(context.Background()) })
+	s.janitor.start(cleanupEvery(DefaultFileCleanupInterval, opts), s.Cleanup)
 	return s, nil
 }
 
@@ -386,7 +384,12 @@ func (s *FileStore) dropStale(ctx context.Context, dir, name, user string) (stri
 }
 
 // Cleanup removes expired and damaged sessions, their index entries, and
-// temporary files left by processes killed while writing.
+// temporary files left by processes killed while writing. The cleanup
+// goroutine calls it; apps that turn the goroutine off (CleanupInterval)
+// may call it themselves, from a cron job say. Expired sessions are never
+// returned before Cleanup runs: it only reclaims their space. It returns
+// the errors of the files it could not remove, joined; ctx bounds its wait
+// for each session's lock.
 func (s *FileStore) Cleanup(ctx context.Context) error {
 	dir := s.sessionsDir()
 	entries, err := os.ReadDir(dir)

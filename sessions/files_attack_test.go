@@ -109,7 +109,7 @@ func assertNoIDInNames(t *testing.T, dir string, ids []string) {
 // logins, renews, user changes, logouts and cleanup.
 func TestFileStoreListingLeaksNoIDs(t *testing.T) {
 	dir := t.TempDir()
-	store, err := sessions.NewFileStore(dir, -1)
+	store, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestFileStoreListingLeaksNoIDs(t *testing.T) {
 // is not served for that name, and its index entry does not list it.
 func TestFileStoreIgnoresMisnamedRecords(t *testing.T) {
 	dir := t.TempDir()
-	store, err := sessions.NewFileStore(dir, -1)
+	store, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func symlink(t *testing.T, target, link string) {
 // path and containing every hint.
 func wantRefused(t *testing.T, dir, path string, hints ...string) {
 	t.Helper()
-	s, err := sessions.NewFileStore(dir, -1)
+	s, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err == nil {
 		s.Close()
 		t.Fatalf("NewFileStore(%s) accepted an unsafe %s", dir, path)
@@ -241,7 +241,7 @@ func TestFileStoreRefusesSymlinkedDir(t *testing.T) {
 	symlink(t, real, link)
 	wantRefused(t, link, link, "symbolic link", "use the real path, not a symlink")
 	wantRefused(t, link+string(filepath.Separator), link, "symbolic link")
-	if s, err := sessions.NewFileStore(real, -1); err != nil {
+	if s, err := sessions.NewFileStore(real, sessions.CleanupInterval(-1)); err != nil {
 		t.Fatalf("the real path refused: %v", err)
 	} else {
 		s.Close()
@@ -303,20 +303,20 @@ func TestFileStoreAcceptsPrivateDir(t *testing.T) {
 	for _, mode := range []os.FileMode{0o700, 0o750, 0o755} {
 		dir := filepath.Join(t.TempDir(), "store")
 		mkdirMode(t, dir, mode)
-		s, err := sessions.NewFileStore(dir, -1)
+		s, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 		if err != nil {
 			t.Fatalf("mode %04o: %v", mode, err)
 		}
 		s.Close()
 		// And again, now that the subdirectories exist.
-		if s, err = sessions.NewFileStore(dir, -1); err != nil {
+		if s, err = sessions.NewFileStore(dir, sessions.CleanupInterval(-1)); err != nil {
 			t.Fatalf("mode %04o, reopened: %v", mode, err)
 		}
 		s.Close()
 	}
 
 	dir := filepath.Join(t.TempDir(), "a", "b")
-	s, err := sessions.NewFileStore(dir, -1)
+	s, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func (r *recordingFS) syncDir(dir string) error {
 
 func newRecordedStore(t *testing.T) (*FileStore, *recordingFS) {
 	t.Helper()
-	s, err := NewFileStore(t.TempDir(), -1)
+	s, err := NewFileStore(t.TempDir(), CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func TestFileStoreByUserKeepsEntryOfSessionBeingMoved(t *testing.T) {
 // record's lock (SIGSTOP, a debugger) costs a writer its deadline, not its
 // life: the lock is polled until the context ends.
 func TestAttackStoppedProcessHoldsFileLock(t *testing.T) {
-	s, err := NewFileStore(t.TempDir(), -1)
+	s, err := NewFileStore(t.TempDir(), CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}

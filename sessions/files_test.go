@@ -27,7 +27,7 @@ import (
 // processes, so no increment is lost.
 func TestFileStoreSharedByProcesses(t *testing.T) {
 	if dir := os.Getenv("SESSIONS_CHILD_DIR"); dir != "" {
-		s, err := sessions.NewFileStore(dir, -1)
+		s, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func TestFileStoreSharedByProcesses(t *testing.T) {
 		return
 	}
 	dir := t.TempDir()
-	s, err := sessions.NewFileStore(dir, -1)
+	s, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func sessionFile(dir, id string) string {
 
 func TestFileStoreCleanup(t *testing.T) {
 	dir := t.TempDir()
-	s, err := sessions.NewFileStore(dir, -1)
+	s, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func FuzzSessionID(f *testing.F) {
 	f.Add(strings.Repeat("A", 40) + "/..")
 	f.Add("")
 	dir := f.TempDir()
-	store, err := sessions.NewFileStore(dir, -1)
+	store, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func TestLoad(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	baseGoroutines := runtime.NumGoroutine()
 
-	store, err := sessions.NewFileStore(t.TempDir(), time.Second)
+	store, err := sessions.NewFileStore(t.TempDir(), sessions.CleanupInterval(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

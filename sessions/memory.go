@@ -8,7 +8,8 @@ import (
 
 // MemoryStore keeps records in a map, for tests and development. Records
 // are lost when the process ends. A background goroutine removes expired
-// records every cleanup interval until Close is called.
+// records every DefaultMemoryCleanupInterval (see CleanupInterval) until
+// Close is called.
 type MemoryStore struct {
 	mu      sync.Mutex
 	records map[string]*Record
@@ -16,14 +17,12 @@ type MemoryStore struct {
 	janitor janitor
 }
 
-// NewMemoryStore returns an empty store that removes expired records every
-// cleanupInterval (zero means a minute; negative means never).
-func NewMemoryStore(cleanupInterval time.Duration) *MemoryStore {
+// NewMemoryStore returns an empty store and starts its cleanup goroutine,
+// which removes expired records every DefaultMemoryCleanupInterval unless
+// CleanupInterval in opts says otherwise. Close stops it.
+func NewMemoryStore(opts ...StoreOption) *MemoryStore {
 	s := &MemoryStore{records: map[string]*Record{}, users: map[string]map[string]struct{}{}}
-	if cleanupInterval == 0 {
-		cleanupInterval = time.Minute
-	}
-	s.janitor.start(cleanupInterval, s.Cleanup)
+	s.janitor.start(cleanupEvery(DefaultMemoryCleanupInterval, opts), s.Cleanup)
 	return s
 }
 
@@ -33,8 +32,12 @@ func (s *MemoryStore) Close() error {
 	return nil
 }
 
-// Cleanup removes every expired record now.
-func (s *MemoryStore) Cleanup() {
+// Cleanup removes every expired record now. The cleanup goroutine calls
+// it; apps that turn the goroutine off (CleanupInterval) may call it
+// themselves. Expired records are never returned before Cleanup runs: it
+// only frees their memory. It returns nil: it has the signature every
+// store's Cleanup has, but removing records from a map cannot fail.
+func (s *MemoryStore) Cleanup(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
@@ -43,6 +46,7 @@ func (s *MemoryStore) Cleanup() {
 			s.remove(id)
 		}
 	}
+	return nil
 }
 
 // live returns the record if it exists and has not expired; s.mu is held.

@@ -100,7 +100,7 @@ func (w *sessionWriter) commit() {
 	h := w.ResponseWriter.Header()
 	resp := &itty.Response{Headers: h}
 	err := w.l.m.commit(s, resp)
-	if lines := resp.SetCookies(); len(lines) > 0 {
+	if lines := resp.CookieLines(); len(lines) > 0 {
 		h["Set-Cookie"] = append(h["Set-Cookie"], lines...)
 	}
 	if err == nil {

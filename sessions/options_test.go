@@ -25,7 +25,7 @@ func TestAttackCookieTossing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		app := itty.New()
-		mgr, err := sessions.New(app, sessions.NewMemoryStore(-1), tt.opts)
+		mgr, err := sessions.New(app, sessions.NewMemoryStore(sessions.CleanupInterval(-1)), tt.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,11 +37,11 @@ func TestAttackCookieTossing(t *testing.T) {
 			return app.Render(req, "ok")
 		})
 		r := ittytest.NewClient(t, app).Post("/", "text/plain", nil)
-		if ck := r.SetCookie(mgr.CookieName()); r.StatusCode != 200 || ck == nil || ck.Secure != tt.opts.Secure {
+		if ck := r.Cookie(mgr.CookieName()); r.StatusCode != 200 || ck == nil || ck.Secure != tt.opts.Secure {
 			t.Errorf("%+v: %d, cookie %+v", tt.opts, r.StatusCode, ck)
 		}
 	}
-	if _, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), sessions.Options{CookieName: "__Host-sid"}); err == nil {
+	if _, err := sessions.New(itty.New(), sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{CookieName: "__Host-sid"}); err == nil {
 		t.Error("a __Host- name without Secure accepted: it would be refused on plain http")
 	}
 }
@@ -79,18 +79,18 @@ func TestOptionsBrowsersRefuse(t *testing.T) {
 		{Domain: "co.uk"}, // a public suffix: browsers would drop the session cookie
 		{Domain: "github.io"},
 	} {
-		if _, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), o); err == nil {
+		if _, err := sessions.New(itty.New(), sessions.NewMemoryStore(sessions.CleanupInterval(-1)), o); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
 	}
-	if _, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), sessions.Options{RememberLifetime: itty.MaxCookieAge}); err != nil {
+	if _, err := sessions.New(itty.New(), sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{RememberLifetime: itty.MaxCookieAge}); err != nil {
 		t.Errorf("400 days refused: %v", err)
 	}
-	_, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), sessions.Options{SameSite: itty.SameSiteNone})
+	_, err := sessions.New(itty.New(), sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{SameSite: itty.SameSiteNone})
 	if err == nil || !strings.Contains(err.Error(), "SameSite=None needs") {
 		t.Errorf("SameSite=None without Secure: %v", err)
 	}
-	mgr, err := sessions.New(itty.New(), sessions.NewMemoryStore(-1), sessions.Options{Secure: true, Path: "/app/"})
+	mgr, err := sessions.New(itty.New(), sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{Secure: true, Path: "/app/"})
 	if err != nil || strings.HasPrefix(mgr.CookieName(), "__Host-") {
 		t.Errorf("a Path other than / cannot take the __Host- prefix: %v %v", mgr, err)
 	}

@@ -12,13 +12,13 @@ import (
 )
 
 func newMemory(t *testing.T) sessions.Store {
-	s := sessions.NewMemoryStore(time.Minute)
+	s := sessions.NewMemoryStore(sessions.CleanupInterval(time.Minute))
 	t.Cleanup(func() { s.Close() })
 	return s
 }
 
 func newFiles(t *testing.T) sessions.Store {
-	s, err := sessions.NewFileStore(t.TempDir(), time.Minute)
+	s, err := sessions.NewFileStore(t.TempDir(), sessions.CleanupInterval(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +62,8 @@ func TestCookieDomainAndName(t *testing.T) {
 		return app.Render(req, "ok")
 	})
 	r := ittytest.NewClient(t, app).Post("/", "text/plain", nil)
-	if ck := r.SetCookie("app_sid"); ck == nil || ck.Domain != "example.com" {
-		t.Fatalf("cookie: %v", r.Header.Values("Set-Cookie"))
+	if ck := r.Cookie("app_sid"); ck == nil || ck.Domain != "example.com" {
+		t.Fatalf("cookie: %v", r.Headers.Values("Set-Cookie"))
 	}
 	if _, err := sessions.New(itty.New(), newMemory(t), sessions.Options{CookieName: "bad name"}); err == nil {
 		t.Fatal("invalid cookie name accepted")

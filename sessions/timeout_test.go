@@ -42,7 +42,7 @@ func (h *hangingStore) Update(ctx context.Context, id string, fn func(*sessions.
 func TestAttackHungStoreHoldsRequests(t *testing.T) {
 	for _, timeout := range []time.Duration{0, 300 * time.Millisecond} {
 		synctest.Test(t, func(t *testing.T) {
-			store := &hangingStore{MemoryStore: sessions.NewMemoryStore(-1)}
+			store := &hangingStore{MemoryStore: sessions.NewMemoryStore(sessions.CleanupInterval(-1))}
 			app := itty.New()
 			mgr, err := sessions.New(app, store, sessions.Options{CookieName: "sid", StoreTimeout: timeout})
 			if err != nil {

@@ -71,7 +71,7 @@ func TestShutdownDuringLoad(t *testing.T) {
 	wg.Wait()
 
 	missing := 0
-	store, err := sessions.NewFileStore(dir, -1)
+	store, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 func openStore(kind, dir, redisURL, dsn string) (sessions.Store, func(), error) {
 	switch kind {
 	case "files":
-		s, err := sessions.NewFileStore(dir, 0)
+		s, err := sessions.NewFileStore(dir)
 		if err != nil {
 			return nil, nil, err
 		}

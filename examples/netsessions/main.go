@@ -40,7 +40,7 @@ func main() {
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	store, err := sessions.NewFileStore(*data, 0)
+	store, err := sessions.NewFileStore(*data)
 	if err != nil {
 		log.Error("netsessions: session store", "err", err)
 		os.Exit(1)

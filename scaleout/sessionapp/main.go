@@ -75,7 +75,7 @@ func openStore(kind, dir, redisURL, cluster, dsn string) (sessions.Store, error)
 	defer cancel()
 	switch kind {
 	case "files":
-		return sessions.NewFileStore(dir, 0)
+		return sessions.NewFileStore(dir)
 	case "redis":
 		opts, err := redis.ParseURL(redisURL)
 		if err != nil {

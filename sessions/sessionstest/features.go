@@ -25,9 +25,9 @@ func runFeatures(t *testing.T, caps Caps, mk maker) {
 		c := ittytest.NewClient(t, h.app)
 		c.BaseURL = "https://example.com"
 		r := c.PostForm("/app/set", nil)
-		ck := r.SetCookie("sid")
+		ck := r.Cookie("sid")
 		if ck == nil || ck.SameSite != http.SameSiteNoneMode || !ck.Partitioned || !ck.Secure || ck.Path != "/app/" || !ck.HttpOnly {
-			t.Fatalf("session cookie: %+v (%v)", ck, r.Header.Values("Set-Cookie"))
+			t.Fatalf("session cookie: %+v (%v)", ck, r.Headers.Values("Set-Cookie"))
 		}
 	})
 	t.Run("PersistentCookieSlides", func(t *testing.T) {
@@ -37,18 +37,18 @@ func runFeatures(t *testing.T, caps Caps, mk maker) {
 		synctest.Test(t, func(t *testing.T) {
 			h := mk(t, sessions.Options{Persistent: true, IdleTimeout: 10 * time.Minute, TouchInterval: time.Minute})
 			c := ittytest.NewClient(t, h.app)
-			ck := login(t, c, "ada", false).SetCookie("sid")
+			ck := login(t, c, "ada", false).Cookie("sid")
 			if ck == nil || ck.MaxAge != 600 {
 				t.Fatalf("login cookie: %+v, want Max-Age 600", ck)
 			}
 			time.Sleep(5 * time.Minute)
 			r := c.Get("/whoami")
-			if ck := r.SetCookie("sid"); r.Body != "ada" || ck == nil || ck.MaxAge != 600 {
+			if ck := r.Cookie("sid"); r.Body != "ada" || ck == nil || ck.MaxAge != 600 {
 				t.Fatalf("after 5 idle minutes: %q, cookie %+v: the expiry must move forward", r.Body, ck)
 			}
 			time.Sleep(30 * time.Second)
-			if r := c.Get("/whoami"); r.SetCookie("sid") != nil {
-				t.Fatalf("re-sent within the TouchInterval: %v", r.Header.Values("Set-Cookie"))
+			if r := c.Get("/whoami"); r.Cookie("sid") != nil {
+				t.Fatalf("re-sent within the TouchInterval: %v", r.Headers.Values("Set-Cookie"))
 			}
 			time.Sleep(11 * time.Minute)
 			if got := c.Get("/whoami").Body; got != "stranger" {
@@ -63,7 +63,7 @@ func runFeatures(t *testing.T, caps Caps, mk maker) {
 		synctest.Test(t, func(t *testing.T) {
 			h := mk(t, sessions.Options{IdleTimeout: 10 * time.Minute, RememberLifetime: 7 * 24 * time.Hour, RememberIdleTimeout: 48 * time.Hour})
 			remembered, ordinary := ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app)
-			ck := login(t, remembered, "ada", true).SetCookie("sid")
+			ck := login(t, remembered, "ada", true).Cookie("sid")
 			login(t, ordinary, "bob", false)
 			if ck == nil || ck.MaxAge != int((48*time.Hour).Seconds()) {
 				t.Fatalf("remembered cookie: %+v, want Max-Age of the remember idle timeout", ck)

@@ -80,19 +80,19 @@ func runMiddleware(t *testing.T, caps Caps, mk maker) {
 	t.Run("MiddlewareLoginLogout", func(t *testing.T) {
 		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, plainMux(h))
-		if r := c.Get("/nosession"); r.Body != "plain" || r.Header.Get("Set-Cookie") != "" || r.Header.Get("Vary") != "" {
-			t.Fatalf("a handler that never asks for the session: %q %v", r.Body, r.Header)
+		if r := c.Get("/nosession"); r.Body != "plain" || r.Headers.Get("Set-Cookie") != "" || r.Headers.Get("Vary") != "" {
+			t.Fatalf("a handler that never asks for the session: %q %v", r.Body, r.Headers)
 		}
 		r := c.PostForm("/login", url.Values{"user": {"ada"}})
-		if ck := r.SetCookie("sid"); r.StatusCode != 200 || ck == nil || !ck.HttpOnly || r.Header.Get("Cache-Control") != "no-store" {
-			t.Fatalf("login: %d %v", r.StatusCode, r.Header)
+		if ck := r.Cookie("sid"); r.StatusCode != 200 || ck == nil || !ck.HttpOnly || r.Headers.Get("Cache-Control") != "no-store" {
+			t.Fatalf("login: %d %v", r.StatusCode, r.Headers)
 		}
 		if got := c.Get("/whoami").Body; got != "ada" {
 			t.Fatalf("whoami: %q", got)
 		}
 		id, _ := c.Cookie("/", "sid")
-		if r := c.PostForm("/logout", nil); r.StatusCode != http.StatusSeeOther || r.SetCookie("sid") == nil || r.SetCookie("sid").MaxAge >= 0 {
-			t.Fatalf("logout: %d %v", r.StatusCode, r.Header)
+		if r := c.PostForm("/logout", nil); r.StatusCode != http.StatusSeeOther || r.Cookie("sid") == nil || r.Cookie("sid").MaxAge >= 0 {
+			t.Fatalf("logout: %d %v", r.StatusCode, r.Headers)
 		}
 		if got := c.Get("/whoami").Body; got != "stranger" {
 			t.Fatalf("after logout: %q", got)
@@ -108,8 +108,8 @@ func runMiddleware(t *testing.T, caps Caps, mk maker) {
 	t.Run("MiddlewareCommitsWhenTheHandlerWritesNothing", func(t *testing.T) {
 		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, plainMux(h))
-		if r := c.PostForm("/set", url.Values{"k": {"theme"}, "v": {"dark"}}); r.StatusCode != 200 || r.SetCookie("sid") == nil {
-			t.Fatalf("set: %d %v", r.StatusCode, r.Header)
+		if r := c.PostForm("/set", url.Values{"k": {"theme"}, "v": {"dark"}}); r.StatusCode != 200 || r.Cookie("sid") == nil {
+			t.Fatalf("set: %d %v", r.StatusCode, r.Headers)
 		}
 		if got := c.Get("/get?k=theme").Body; got != "dark" {
 			t.Fatalf("theme = %q", got)
@@ -185,7 +185,7 @@ func runMiddleware(t *testing.T, caps Caps, mk maker) {
 		h.app.Post("/both", func(req *itty.Request) *itty.Response {
 			s := h.mgr.Get(req)
 			if s != h.mgr.FromContext(req.Context()) {
-				panic("two sessions for one request")
+				panic("sessionstest: Manager.Get and Manager.FromContext gave two sessions for one request")
 			}
 			s.Set("both", "yes")
 			return h.app.Render(req, "ok")
@@ -200,8 +200,8 @@ func runMiddleware(t *testing.T, caps Caps, mk maker) {
 			loads, writes = h.store.loads.Load(), h.store.writes.Load()
 		}
 		r := c.PostForm("/both", nil)
-		if r.StatusCode != 200 || len(r.Header.Values("Set-Cookie")) > 1 {
-			t.Fatalf("both: %d %v", r.StatusCode, r.Header)
+		if r.StatusCode != 200 || len(r.Headers.Values("Set-Cookie")) > 1 {
+			t.Fatalf("both: %d %v", r.StatusCode, r.Headers)
 		}
 		if h.store != nil {
 			if l, w := h.store.loads.Load()-loads, h.store.writes.Load()-writes; l != 1 || w != 1 {
