@@ -2,6 +2,8 @@ package sessions
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"time"
 )
 
@@ -22,6 +24,7 @@ type StoreOption func(*storeOptions)
 
 type storeOptions struct {
 	interval time.Duration
+	log      *slog.Logger
 }
 
 // CleanupInterval sets how often the store's cleanup goroutine removes
@@ -33,9 +36,17 @@ func CleanupInterval(d time.Duration) StoreOption {
 	return func(o *storeOptions) { o.interval = d }
 }
 
-// cleanupEvery returns the interval opts set, or def if they set none or
-// zero.
-func cleanupEvery(def time.Duration, opts []StoreOption) time.Duration {
+// CleanupLogger sets where the cleanup goroutine reports the rounds that
+// failed (a file it could not remove, say); nil means slog.Default().
+// Nothing else is logged: the store returns its other errors to the
+// Manager, which logs them.
+func CleanupLogger(l *slog.Logger) StoreOption {
+	return func(o *storeOptions) { o.log = l }
+}
+
+// resolveStoreOptions applies opts over the defaults: the store's interval
+// def, and slog.Default().
+func resolveStoreOptions(def time.Duration, opts []StoreOption) storeOptions {
 	o := storeOptions{interval: def}
 	for _, opt := range opts {
 		opt(&o)
@@ -43,21 +54,25 @@ func cleanupEvery(def time.Duration, opts []StoreOption) time.Duration {
 	if o.interval == 0 {
 		o.interval = def
 	}
-	return o.interval
+	if o.log == nil {
+		o.log = slog.Default()
+	}
+	return o
 }
 
 // janitor runs a store's cleanup every interval on its own goroutine until
 // closed. The zero value, or one started with a negative interval, runs
 // nothing. The context a round gets ends when close is called, so close
-// does not wait for a long round to finish. A round's error is dropped:
-// the next round tries again, and the stores never return expired records
+// does not wait for a long round to finish. A round's error is logged and
+// the next round tries again; the stores never return expired records
 // whether or not a round removed them.
 type janitor struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-func (j *janitor) start(interval time.Duration, cleanup func(context.Context) error) {
+func (j *janitor) start(o storeOptions, store string, cleanup func(context.Context) error) {
+	interval := o.interval
 	if interval < 0 {
 		return
 	}
@@ -72,7 +87,9 @@ func (j *janitor) start(interval time.Duration, cleanup func(context.Context) er
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				cleanup(ctx)
+				if err := cleanup(ctx); err != nil && !errors.Is(err, context.Canceled) {
+					o.log.Error("sessions: cleanup failed; will try again", "store", store, "err", err)
+				}
 			}
 		}
 	}()

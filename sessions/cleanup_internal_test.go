@@ -1,7 +1,10 @@
 package sessions
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -184,7 +187,7 @@ func TestCloseEndsARoundInProgress(t *testing.T) {
 		var j janitor
 		started := make(chan struct{})
 		var once sync.Once
-		j.start(time.Minute, func(ctx context.Context) error {
+		j.start(storeOptions{interval: time.Minute, log: slog.Default()}, "test", func(ctx context.Context) error {
 			once.Do(func() { close(started) })
 			<-ctx.Done()
 			return ctx.Err()
@@ -193,4 +196,41 @@ func TestCloseEndsARoundInProgress(t *testing.T) {
 		j.close()
 		j.close() // again: harmless
 	})
+}
+
+// TestFailedCleanupIsLogged: a round that fails is reported on the
+// CleanupLogger, naming the store, and the next round runs; Close's own
+// cancellation is not reported.
+func TestFailedCleanupIsLogged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		var mu sync.Mutex
+		log := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
+		rounds := 0
+		var j janitor
+		j.start(resolveStoreOptions(time.Minute, []StoreOption{CleanupLogger(log)}), "files", func(ctx context.Context) error {
+			rounds++
+			return errors.New("permission denied")
+		})
+		time.Sleep(2*time.Minute + time.Second)
+		synctest.Wait()
+		j.close()
+		mu.Lock()
+		defer mu.Unlock()
+		if rounds != 2 || strings.Count(buf.String(), "sessions: cleanup failed") != 2 ||
+			!strings.Contains(buf.String(), "store=files") || !strings.Contains(buf.String(), "permission denied") {
+			t.Fatalf("%d rounds, log:\n%s", rounds, buf.String())
+		}
+	})
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -102,7 +102,7 @@ func NewFileStore(dir string, opts ...StoreOption) (*FileStore, error) {
 			return nil, fmt.Errorf("sessions: file store: %w", err)
 		}
 	}
-	s.janitor.start(cleanupEvery(DefaultFileCleanupInterval, opts), s.Cleanup)
+	s.janitor.start(resolveStoreOptions(DefaultFileCleanupInterval, opts), "files", s.Cleanup)
 	return s, nil
 }
 

@@ -22,7 +22,7 @@ type MemoryStore struct {
 // CleanupInterval in opts says otherwise. Close stops it.
 func NewMemoryStore(opts ...StoreOption) *MemoryStore {
 	s := &MemoryStore{records: map[string]*Record{}, users: map[string]map[string]struct{}{}}
-	s.janitor.start(cleanupEvery(DefaultMemoryCleanupInterval, opts), s.Cleanup)
+	s.janitor.start(resolveStoreOptions(DefaultMemoryCleanupInterval, opts), "memory", s.Cleanup)
 	return s
 }
 
