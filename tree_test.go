@@ -146,3 +146,46 @@ func TestWindow(t *testing.T) {
 	gen("")
 	t.Logf("%d strings", n)
 }
+
+// TestLiteralsAgainstAMap checks the literal table against a plain map of
+// keys: for random sets of keys that share long prefixes and random paths
+// made of them, lookup finds the key that is the path's first segment,
+// with its length, or nothing when no key is.
+func TestLiteralsAgainstAMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	parts := []string{"go", "go1", ".", "1", "html", "contrib", "contribute", "x", "é", "-", "abcdefgh"}
+	word := func() string {
+		var b strings.Builder
+		for range 1 + rng.IntN(4) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		return b.String()
+	}
+	for set := range 200 {
+		var lits literals
+		keys := map[string]*node{}
+		for range 1 + rng.IntN(60) {
+			k := word()
+			c := lits.add(k)
+			if old, ok := keys[k]; ok && old != c {
+				t.Fatalf("set %d: adding %q again gave a new child", set, k)
+			}
+			keys[k] = c
+		}
+		for range 200 {
+			rest := word()
+			if rng.IntN(2) == 0 {
+				rest += "/" + word()
+			}
+			seg, _, _ := strings.Cut(rest, "/")
+			want, wantLen := keys[seg], len(seg)
+			if want == nil {
+				wantLen = 0
+			}
+			got, k := lits.lookup(rest)
+			if got != want || k != wantLen {
+				t.Fatalf("set %d (%d keys): lookup(%q) = %p, %d; want %p, %d", set, len(keys), rest, got, k, want, wantLen)
+			}
+		}
+	}
+}
