@@ -32,7 +32,7 @@ func median(xs []float64) float64 {
 }
 
 var routerBenches = []string{"Static1", "Param1", "GitHubStatic", "GitHubParam", "GitHubAll", "ParseAll", "StaticAll"}
-var contestants = []string{"itty", "httprouter", "gin", "echo", "chi", "gorillamux", "servemux", "bare"}
+var contestants = []string{"itty", "itty-noxo", "httprouter", "gin", "echo", "chi", "gorillamux", "servemux", "bare"}
 
 func main() {
 	samples, order := parse(os.Stdin)
