@@ -199,6 +199,9 @@ func (w *ResponseWriter) WriteString(s string) (int, error) { return len(s), nil
 // WriteHeader records the status.
 func (w *ResponseWriter) WriteHeader(code int) { w.status = code }
 
+// Status is the last status written, or 0 if none was (an implicit 200).
+func (w *ResponseWriter) Status() int { return w.status }
+
 var _ io.StringWriter = (*ResponseWriter)(nil)
 
 // requests returns one request per route, with concrete parameter values.
