@@ -25,8 +25,13 @@
 # whatever N is: Go's runtime fills a type assertion's cache at a random
 # call (one in 1024, for each call site). So N2 is sized for
 # Ir(N2) - Ir(N1) to be about BUDGET instructions (N1 is 1,000 requests,
-# in whole ops; see one below). With the default 3e8 the figure moves by
-# about 0.1 % between runs.
+# in whole ops; see one below). With the default 3e8 a figure moves by
+# 0.05 % between runs typically, by 0.3 % at most in four runs of every
+# count. A router that looks a request up in a small map (httprouter's
+# trees by method) also pays, in a process whose map seed makes two keys
+# share their hash's top bits, a string comparison more on some requests:
+# once in those four runs that moved a figure by 1.2 %. With ROUNDS=3,
+# benchtable's median of the rounds drops such a run.
 #
 # Prints one line per contestant and case, in Go benchmark format (benchstat
 # reads it; benchtable -instr puts it beside the times):
@@ -36,7 +41,7 @@
 # (the iteration count is N2 - N1).
 #
 # Environment: ROUTERS and CASES (space-separated names; default every
-# contestant and case, as instrcount -list prints them), BUDGET, JOBS
+# contestant and case, as instrcount -list prints them), BUDGET, N1, JOBS
 # (parallel valgrind runs; default the number of CPUs: counts do not depend
 # on load), ROUNDS (default 1; 2 or more to see how much the figures move).
 # Installs Debian's valgrind when it is missing and this runs as root.
