@@ -17,7 +17,8 @@ test-min-go:
 fuzz:
 	FUZZTIME=$${FUZZTIME:-30s} ./scripts/fuzz.sh
 
-# All benchmarks and the wrk end-to-end run; writes bench/results/latest.md.
+# The routers' instructions per request under callgrind (needs valgrind),
+# all benchmarks and the wrk end-to-end run; writes bench/results/latest.md.
 bench:
 	./scripts/bench.sh
 

@@ -40,63 +40,54 @@ func TestContestantsAnswerEveryRoute(t *testing.T) {
 	}
 }
 
-func benchRoutes(b *testing.B, c Contestant, routes []Route, reqs []*http.Request) {
-	h := c.Build(routes)
-	w := NewResponseWriter()
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, r := range reqs {
-			h.ServeHTTP(w, r)
-		}
+// benchCase runs the routing case called name for every contestant: one
+// op serves every request of the case once (Serve).
+func benchCase(b *testing.B, name string) {
+	c, err := LookupCase(name)
+	if err != nil {
+		b.Fatal(err)
 	}
-}
-
-func benchOne(b *testing.B, set string, pick func([]Route) []Route) {
-	all := LoadRoutes(set)
-	routes := pick(all)
-	reqs := requests(routes)
-	for _, c := range Contestants {
-		b.Run(c.Name, func(b *testing.B) { benchRoutes(b, c, all, reqs) })
-	}
-}
-
-func find(method, path string) func([]Route) []Route {
-	return func(rs []Route) []Route {
-		for _, r := range rs {
-			if r.Method == method && r.Path == path {
-				return []Route{r}
+	routes, reqs := c.Load()
+	for _, ct := range Contestants {
+		b.Run(ct.Name, func(b *testing.B) {
+			h := ct.Build(routes)
+			w := NewResponseWriter()
+			b.ReportAllocs()
+			for b.Loop() {
+				Serve(h, w, reqs)
 			}
+		})
+	}
+}
+
+// TestEveryCaseIsBenchmarked: each case of Cases has its Benchmark function
+// (the tables and the instruction counter go by the same names).
+func TestEveryCaseIsBenchmarked(t *testing.T) {
+	benches := map[string]func(*testing.B){
+		"Static1": BenchmarkStatic1, "Param1": BenchmarkParam1,
+		"GitHubStatic": BenchmarkGitHubStatic, "GitHubParam": BenchmarkGitHubParam,
+		"GitHubAll": BenchmarkGitHubAll, "ParseAll": BenchmarkParseAll, "StaticAll": BenchmarkStaticAll,
+	}
+	if len(benches) != len(Cases) {
+		t.Fatalf("%d benchmarks for %d cases", len(benches), len(Cases))
+	}
+	for _, c := range Cases {
+		if benches[c.Name] == nil {
+			t.Errorf("case %s has no benchmark", c.Name)
 		}
-		panic("no route " + path)
+		if _, reqs := c.Load(); len(reqs) == 0 {
+			t.Errorf("case %s requests nothing", c.Name)
+		}
 	}
 }
 
-func all(rs []Route) []Route { return rs }
-
-func BenchmarkStatic1(b *testing.B) {
-	// One static route among one: the cost of the stack itself.
-	routes := []Route{{"GET", "/user/repos"}}
-	reqs := requests(routes)
-	for _, c := range Contestants {
-		b.Run(c.Name, func(b *testing.B) { benchRoutes(b, c, routes, reqs) })
-	}
-}
-
-func BenchmarkParam1(b *testing.B) {
-	routes := []Route{{"GET", "/user/:name"}}
-	reqs := requests(routes)
-	for _, c := range Contestants {
-		b.Run(c.Name, func(b *testing.B) { benchRoutes(b, c, routes, reqs) })
-	}
-}
-
-func BenchmarkGitHubStatic(b *testing.B) { benchOne(b, "github", find("GET", "/user/repos")) }
-func BenchmarkGitHubParam(b *testing.B) {
-	benchOne(b, "github", find("GET", "/repos/:owner/:repo/issues/:number"))
-}
-func BenchmarkGitHubAll(b *testing.B) { benchOne(b, "github", all) }
-func BenchmarkParseAll(b *testing.B)  { benchOne(b, "parse", all) }
-func BenchmarkStaticAll(b *testing.B) { benchOne(b, "static", all) }
+func BenchmarkStatic1(b *testing.B)      { benchCase(b, "Static1") }
+func BenchmarkParam1(b *testing.B)       { benchCase(b, "Param1") }
+func BenchmarkGitHubStatic(b *testing.B) { benchCase(b, "GitHubStatic") }
+func BenchmarkGitHubParam(b *testing.B)  { benchCase(b, "GitHubParam") }
+func BenchmarkGitHubAll(b *testing.B)    { benchCase(b, "GitHubAll") }
+func BenchmarkParseAll(b *testing.B)     { benchCase(b, "ParseAll") }
+func BenchmarkStaticAll(b *testing.B)    { benchCase(b, "StaticAll") }
 
 // TestBareWritesIttysBytes holds the floor to its definition: over a real
 // server, the bare handler's response is byte for byte itty's, apart from
@@ -144,5 +135,36 @@ func TestBareNoHeaderLeavesTypeToSniffing(t *testing.T) {
 	resp.Body.Close()
 	if got := resp.Header.Get("Content-Type"); got != "text/plain; charset=utf-8" {
 		t.Fatalf("Content-Type %q, want net/http's sniffed text/plain", got)
+	}
+}
+
+// TestIttyRowsProtection holds the two itty rows to their names: itty
+// (itty.New()'s defaults) refuses a browser's cross-origin POST, itty-noxo
+// serves it; both serve the benchmarks' POSTs, which carry no browser
+// headers.
+func TestIttyRowsProtection(t *testing.T) {
+	routes := []Route{{"POST", "/1/classes/:className"}}
+	for _, tc := range []struct {
+		name      string
+		crossSite int // status of a cross-site POST from a browser
+	}{{"itty", http.StatusForbidden}, {"itty-noxo", http.StatusOK}} {
+		c, err := LookupContestant(tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := c.Build(routes)
+		plain := httptest.NewRecorder()
+		h.ServeHTTP(plain, httptest.NewRequest("POST", "/1/classes/vclassName", nil))
+		if plain.Code != http.StatusOK {
+			t.Errorf("%s: POST without browser headers -> %d, want 200", tc.name, plain.Code)
+		}
+		req := httptest.NewRequest("POST", "/1/classes/vclassName", nil)
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Origin", "https://elsewhere.example")
+		cross := httptest.NewRecorder()
+		h.ServeHTTP(cross, req)
+		if cross.Code != tc.crossSite {
+			t.Errorf("%s: cross-site POST -> %d, want %d", tc.name, cross.Code, tc.crossSite)
+		}
 	}
 }

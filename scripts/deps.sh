@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the programs the tests drive for real
 # when they are missing: chromium (browser tests), redis-server and
-# redis-cli (the Redis session store, one server and a cluster) and
-# PostgreSQL (the PostgreSQL session store). Sourced by .ci/run; usable by hand: sudo scripts/deps.sh
+# redis-cli (the Redis session store, one server and a cluster), PostgreSQL
+# (the PostgreSQL session store) and valgrind (the instruction counter's
+# smoke run). Sourced by .ci/run; usable by hand: sudo scripts/deps.sh
 set -uo pipefail
 
 apt_updated=
@@ -36,6 +37,7 @@ missing=()
 need chromium chromium || missing+=(chromium)
 need redis-server redis-server || missing+=(redis-server)
 need redis-cli redis-tools || missing+=(redis-tools)
+need valgrind valgrind || missing+=(valgrind)
 have_initdb || { apt_install postgresql && have_initdb; } || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: missing: ${missing[*]}" >&2
@@ -43,4 +45,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 echo "deps: $(chromium --version 2>/dev/null)"
 echo "deps: $(redis-server --version 2>/dev/null)"
+echo "deps: $(valgrind --version 2>/dev/null)"
 echo "deps: $(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | head -1) $("$(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | head -1)" --version 2>/dev/null)"

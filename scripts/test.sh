@@ -45,6 +45,21 @@ for dir in $modules; do
 		{ echo "benchmarks failed in .${dir#"$PWD"}"; (cd "$dir" && go test -run '^$' -bench . -benchtime=1x ./... | tail -20); exit 1; }
 done
 
+# The instruction counter end to end on two contestants and one case, with a
+# small budget (figures rough, a few seconds): callgrind runs, its totals are
+# read, and a count comes out for each. CI installs valgrind (scripts/deps.sh).
+echo "== instruction counter (smoke run of scripts/instrcount.sh)"
+if command -v valgrind >/dev/null; then
+	counts=$(ROUTERS="itty bare" CASES=GitHubAll BUDGET=20000000 scripts/instrcount.sh)
+	if [ "$(echo "$counts" | awk '/^BenchmarkGitHubAll\/(itty|bare) [0-9]+ [0-9.]+ instr\/req/ && $3 > 0' | wc -l)" != 2 ]; then
+		echo "instrcount.sh gave no count for itty and bare:"; echo "$counts"; exit 1
+	fi
+elif [ "${CI:-}" = true ]; then
+	echo "valgrind is missing (scripts/deps.sh installs it)"; exit 1
+else
+	echo "skipped: valgrind is not installed (apt-get install valgrind; make bench needs it too)"
+fi
+
 if [ -x scripts/fuzz.sh ]; then
 	echo "== fuzz (short)"
 	FUZZTIME=${FUZZTIME:-30000x} scripts/fuzz.sh
