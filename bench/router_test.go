@@ -10,13 +10,16 @@ import (
 
 // TestContestantsAnswerEveryRoute checks each router serves each route of
 // each set with "ok" (and, for the routers, that a made-up path is a 404),
-// so a benchmark never measures a router that silently fails.
+// and that every router's handlers read the same parameter values, so a
+// benchmark never measures a router that silently fails or skips work.
 func TestContestantsAnswerEveryRoute(t *testing.T) {
 	for _, set := range []string{"github", "parse", "static"} {
 		routes := LoadRoutes(set)
 		reqs := requests(routes)
+		read := -1 // bytes of parameter values the first router's handlers read
 		for _, c := range Contestants {
 			h := c.Build(routes)
+			before := sink
 			for i, req := range reqs {
 				w := NewResponseWriter()
 				h.ServeHTTP(w, req)
@@ -26,6 +29,14 @@ func TestContestantsAnswerEveryRoute(t *testing.T) {
 			}
 			if c.Name == "bare" {
 				continue
+			}
+			if read < 0 {
+				read = sink - before
+				if set != "static" && read == 0 {
+					t.Errorf("%s %s: the handlers read no parameter", set, c.Name)
+				}
+			} else if got := sink - before; got != read {
+				t.Errorf("%s %s: the handlers read %d bytes of parameters, %s's %d", set, c.Name, got, Contestants[0].Name, read)
 			}
 			w := NewResponseWriter()
 			req, _ := http.NewRequest("GET", "/no/such/route/anywhere", nil)
