@@ -250,10 +250,18 @@ func cutSegment(rest string) (seg, tail string, more bool) {
 // bytes compare the rest. The segment's end need not be found first. (Map
 // hashing used to dominate routing time.)
 type literals struct {
-	slots []literalSlot // len is zero or a power of two; a nil child is an empty slot
-	shift uint8         // 64 - log2(len(slots)): a hash's top bits pick its slot
-	empty *node         // the "" child, ending a pattern such as /greet/<str:name>/
+	// slots holds up to smallLiterals keys in a plain list, scanned in
+	// order; beyond that, a hash table whose len is a power of two, where a
+	// nil child is an empty slot.
+	slots  []literalSlot
+	hashed bool
+	shift  uint8 // 64 - log2(len(slots)) when hashed: a hash's top bits pick its slot
+	empty  *node // the "" child, ending a pattern such as /greet/<str:name>/
 }
+
+// smallLiterals is the most keys a table scans instead of hashing: below
+// it, comparing each key's first byte costs less than computing a window.
+const smallLiterals = 4
 
 type literalSlot struct {
 	head  uint64 // window(key)
@@ -307,7 +315,12 @@ func (t *literals) lookup(rest string) (*node, int) {
 	if rest == "" || rest[0] == '/' {
 		return t.empty, 0
 	}
-	if len(t.slots) == 0 {
+	if !t.hashed {
+		for i := range t.slots {
+			if s := &t.slots[i]; s.key[0] == rest[0] && hasSegmentPrefix(rest, s.key) {
+				return s.child, len(s.key)
+			}
+		}
 		return nil, 0
 	}
 	w := window(rest)
@@ -341,7 +354,13 @@ func (t *literals) add(key string) *node {
 	if c, _ := t.lookup(key); c != nil {
 		return c
 	}
-	// Rebuild the table at most half full, counting the new key.
+	c := new(node)
+	s := literalSlot{head: window(key), key: key, child: c}
+	if !t.hashed && len(t.slots) < smallLiterals {
+		t.slots = append(t.slots, s)
+		return c
+	}
+	// Rebuild the hash table at most half full, counting the new key.
 	var kept []literalSlot
 	for _, s := range t.slots {
 		if s.child != nil {
@@ -352,13 +371,12 @@ func (t *literals) add(key string) *node {
 	for size < 2*(len(kept)+1) {
 		size *= 2
 	}
-	t.slots = make([]literalSlot, size)
+	t.slots, t.hashed = make([]literalSlot, size), true
 	t.shift = uint8(64 - bits.TrailingZeros(uint(size)))
 	for _, s := range kept {
 		t.put(s)
 	}
-	c := new(node)
-	t.put(literalSlot{head: window(key), key: key, child: c})
+	t.put(s)
 	return c
 }
 
