@@ -141,7 +141,7 @@ func (a *App) Handle(method, pattern string, h http.Handler) {
 }
 
 func (a *App) add(method, pattern string, fn HandlerFunc, h http.Handler) {
-	if method == "" || !validToken(method) {
+	if !validToken(method) {
 		panic(fmt.Sprintf("itty: invalid method %q for route %q", method, pattern))
 	}
 	if fn == nil && h == nil {

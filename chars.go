@@ -31,10 +31,6 @@ func validToken(s string) bool {
 	return s != ""
 }
 
-// isSafeCookieByte reports whether c may appear unencoded in a cookie value:
-// an RFC 6265 cookie-octet other than '%', which starts an escape.
-func isSafeCookieByte(c byte) bool { return cookieOctets[c] }
-
 // byteSet is a set of bytes, so that a loop over a string tests each byte
 // with one load.
 type byteSet [256]bool
@@ -49,8 +45,10 @@ func newByteSet(in func(c byte) bool) *byteSet {
 
 var (
 	tokenChars = newByteSet(func(c byte) bool {
-		return isAlnum(c) || c != 0 && containsByte("!#$%&'*+-.^_`|~", c)
+		return isAlnum(c) || containsByte("!#$%&'*+-.^_`|~", c)
 	})
+	// cookieOctets are the bytes a cookie value carries as they are: the
+	// RFC 6265 cookie-octets other than '%', which starts an escape.
 	cookieOctets = newByteSet(func(c byte) bool {
 		return c == 0x21 || c >= 0x23 && c <= 0x2B && c != 0x25 || c >= 0x2D && c <= 0x3A ||
 			c >= 0x3C && c <= 0x5B || c >= 0x5D && c <= 0x7E

@@ -25,7 +25,7 @@ func TestByteClasses(t *testing.T) {
 			{"isHex", isHex(b), in(digits + "abcdefABCDEF")},
 			{"token", validToken(string(b)), in(tchar)},
 			// RFC 6265 cookie-octet, less '%', which starts an escape.
-			{"isSafeCookieByte", isSafeCookieByte(b),
+			{"cookieOctets", cookieOctets[b],
 				b == 0x21 || b >= 0x23 && b <= 0x2B && b != 0x25 || b >= 0x2D && b <= 0x3A ||
 					b >= 0x3C && b <= 0x5B || b >= 0x5D && b <= 0x7E},
 		}

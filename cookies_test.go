@@ -102,7 +102,7 @@ func TestCookieValueEncoding(t *testing.T) {
 	} {
 		enc := EncodeCookieValue(v)
 		for i := 0; i < len(enc); i++ {
-			if !isSafeCookieByte(enc[i]) && enc[i] != '%' {
+			if !cookieOctets[enc[i]] && enc[i] != '%' {
 				t.Errorf("EncodeCookieValue(%q) = %q has unsafe byte %q", v, enc, enc[i])
 			}
 		}

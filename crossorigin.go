@@ -48,8 +48,18 @@ func (a *App) crossOrigin() *http.CrossOriginProtection {
 // answers to r, or nil when none is set. net/http offers no way to ask for
 // the deny handler, only the protection's Handler, which runs it; without
 // one, Handler writes net/http's own 403 (err's text), which itty's page
-// replaces.
-func (a *App) customDenial(r *http.Request, err error) *denyRecorder {
+// replaces. A deny handler that panics is logged and answered as if none
+// were set.
+func (a *App) customDenial(r *http.Request, err error) (denial *denyRecorder) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			a.logger().Error("itty: cross-origin deny handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
+			denial = nil
+		}
+	}()
 	rec := &denyRecorder{header: http.Header{}}
 	a.crossOrigin().Handler(nil).ServeHTTP(rec, r)
 	if rec.status == http.StatusForbidden && rec.body.String() == err.Error()+"\n" {

@@ -135,3 +135,20 @@ func TestCrossOriginProtection(t *testing.T) {
 		t.Errorf("protection off: %d", got)
 	}
 }
+
+// TestAttackPanickingDenyHandler: a deny handler that panics neither lets
+// the request through nor takes the connection down; the refusal is itty's
+// 403, and the panic is logged.
+func TestAttackPanickingDenyHandler(t *testing.T) {
+	var logs strings.Builder
+	app := New()
+	app.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	app.CrossOrigin.SetDenyHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("deny handler bug") }))
+	reached := false
+	app.Post("/x", func(req *Request) *Response { reached = true; return app.Render(req, "done") })
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, crossSitePost("/x"))
+	if rec.Code != 403 || reached || !strings.Contains(logs.String(), "deny handler panicked") {
+		t.Fatalf("%d, handler reached %v, log %q", rec.Code, reached, logs.String())
+	}
+}

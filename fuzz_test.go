@@ -37,7 +37,7 @@ func FuzzCookieValue(f *testing.F) {
 	f.Fuzz(func(t *testing.T, v string) {
 		enc := EncodeCookieValue(v)
 		for i := 0; i < len(enc); i++ {
-			if !isSafeCookieByte(enc[i]) && enc[i] != '%' {
+			if !cookieOctets[enc[i]] && enc[i] != '%' {
 				t.Fatalf("%q encoded to %q with byte %q", v, enc, enc[i])
 			}
 		}

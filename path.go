@@ -16,7 +16,10 @@ func redirectTo(w http.ResponseWriter, r *http.Request, path string) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		code = http.StatusMovedPermanently
 	}
-	w.Header().Set("Location", mountPrefix(r)+u.RequestURI())
+	// The parts taken from the request as they came are escaped as
+	// Redirect escapes its target: a CGI request or a middleware that
+	// rewrote r.URL may carry a space or a control byte.
+	w.Header().Set("Location", percentEncode(mountPrefix(r)+u.RequestURI(), urlBytes))
 	w.WriteHeader(code)
 }
 

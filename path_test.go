@@ -45,3 +45,19 @@ func TestRedirectsKeepTheMountPrefix(t *testing.T) {
 		t.Errorf("unmounted: Location %q", got)
 	}
 }
+
+// TestAttackRedirectCarriesControls: a request whose URL was rewritten to
+// hold a space, CR or LF (net/http's parser lets none through, but CGI and
+// middleware may) is redirected with them escaped, never with a header
+// split.
+func TestAttackRedirectCarriesControls(t *testing.T) {
+	app := New()
+	app.Get("/a/", func(req *Request) *Response { return app.Render(req, "a") })
+	r := httptest.NewRequest("GET", "/a", nil)
+	r.URL.RawQuery = "q=x y\r\nSet-Cookie: evil=1"
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, r)
+	if loc := rec.Header().Get("Location"); rec.Code != 301 || loc != "/a/?q=x%20y%0D%0ASet-Cookie:%20evil=1" {
+		t.Fatalf("%d Location %q", rec.Code, loc)
+	}
+}

@@ -131,8 +131,8 @@ func (resp *Response) Err() error { return resp.err }
 
 // CookieLines returns the values of the Set-Cookie header lines the
 // response will send, one for each cookie set or deleted on it, in the
-// order they were first set: setting a cookie again replaces its line in
-// place. The slice is a copy; changing it changes nothing on the response.
+// order they were first set: setting a cookie again with the same name,
+// Path and Domain replaces its line in place. The slice is a copy; changing it changes nothing on the response.
 func (resp *Response) CookieLines() []string {
 	lines := make([]string, len(resp.cookies))
 	for i, c := range resp.cookies {

@@ -12,8 +12,8 @@ import (
 
 // This file is everything one request passes through, top to bottom:
 // ServeHTTP and serve (cross-origin check, then the router), the answers
-// for requests no route takes (404, 405, OPTIONS, redirects to the clean or
-// other-slash path, in path.go), the pooled Request, running the handler
+// for requests no route takes (404, 405, OPTIONS, and redirects to the
+// clean or other-slash path, built in path.go), the pooled Request, running the handler
 // and the OnResponse hooks, recovering from panics, writing the response,
 // and the error pages.
 

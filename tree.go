@@ -35,10 +35,10 @@ import (
 // it dead-ends (as above) does find run the backtracking search from the
 // root. TestGreedyWalkAgreesWithSearch checks the two agree.
 //
-// Literal children are kept in a small open-addressing table keyed by the
-// first two bytes of the segment (see literals), so a lookup compares the
-// key against the front of the remaining path without first finding where
-// the segment ends.
+// Literal children are kept in a small table (see literals): a plain list
+// for a few keys, else a hash table found from the segment's first eight
+// bytes read as one word, so a lookup compares the key against the front of
+// the remaining path without first finding where the segment ends.
 
 // methodSlot is where a node keeps the route for a method. The methods of
 // RFC 9110 have a slot each; others share a map.
@@ -243,12 +243,13 @@ func cutSegment(rest string) (seg, tail string, more bool) {
 	return rest, "", false
 }
 
-// literals is a node's table of literal children: open addressing, each
-// slot holding a key and its child. A segment's slot is found from its
-// first eight bytes, read as one word (see window), which also rules out
-// almost every other key in one comparison; only keys longer than eight
-// bytes compare the rest. The segment's end need not be found first. (Map
-// hashing used to dominate routing time.)
+// literals is a node's table of literal children. Up to smallLiterals keys
+// are a list, scanned comparing first bytes. Beyond that it is a hash table
+// with open addressing: a segment's slot is found from its window (its
+// first eight bytes read as one word), and comparing windows rules out
+// almost every other key at once; keys of eight bytes or more then check
+// where the segment ends and compare the rest. (Map hashing used to
+// dominate routing time.)
 type literals struct {
 	// slots holds up to smallLiterals keys in a plain list, scanned in
 	// order; beyond that, a hash table whose len is a power of two, where a
@@ -259,7 +260,7 @@ type literals struct {
 	empty  *node // the "" child, ending a pattern such as /greet/<str:name>/
 }
 
-// smallLiterals is the most keys a table scans instead of hashing: below
+// smallLiterals is the most keys a table scans instead of hashing: up to
 // it, comparing each key's first byte costs less than computing a window.
 const smallLiterals = 4
 
@@ -360,7 +361,8 @@ func (t *literals) add(key string) *node {
 		t.slots = append(t.slots, s)
 		return c
 	}
-	// Rebuild the hash table at most half full, counting the new key.
+	// Rebuild the hash table at most half full, counting the new key
+	// (registration only: every key added rebuilds it).
 	var kept []literalSlot
 	for _, s := range t.slots {
 		if s.child != nil {

@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 )
@@ -45,7 +44,7 @@ func CleanupLogger(l *slog.Logger) StoreOption {
 }
 
 // resolveStoreOptions applies opts over the defaults: the store's interval
-// def, and slog.Default().
+// def.
 func resolveStoreOptions(def time.Duration, opts []StoreOption) storeOptions {
 	o := storeOptions{interval: def}
 	for _, opt := range opts {
@@ -54,10 +53,15 @@ func resolveStoreOptions(def time.Duration, opts []StoreOption) storeOptions {
 	if o.interval == 0 {
 		o.interval = def
 	}
-	if o.log == nil {
-		o.log = slog.Default()
-	}
 	return o
+}
+
+// logger is the CleanupLogger, or slog.Default() at the time of the call.
+func (o storeOptions) logger() *slog.Logger {
+	if o.log != nil {
+		return o.log
+	}
+	return slog.Default()
 }
 
 // janitor runs a store's cleanup every interval on its own goroutine until
@@ -87,8 +91,8 @@ func (j *janitor) start(o storeOptions, store string, cleanup func(context.Conte
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := cleanup(ctx); err != nil && !errors.Is(err, context.Canceled) {
-					o.log.Error("sessions: cleanup failed; will try again", "store", store, "err", err)
+				if err := cleanup(ctx); err != nil && ctx.Err() == nil {
+					o.logger().Error("sessions: cleanup failed; will try again", "store", store, "err", err)
 				}
 			}
 		}

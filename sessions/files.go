@@ -388,8 +388,9 @@ func (s *FileStore) dropStale(ctx context.Context, dir, name, user string) (stri
 // goroutine calls it; apps that turn the goroutine off (CleanupInterval)
 // may call it themselves, from a cron job say. Expired sessions are never
 // returned before Cleanup runs: it only reclaims their space. It returns
-// the errors of the files it could not remove, joined; ctx bounds its wait
-// for each session's lock.
+// the errors of the files it could not read or remove, joined. It stops
+// early, with ctx's error, when ctx ends, which also bounds its wait for
+// each session's lock.
 func (s *FileStore) Cleanup(ctx context.Context) error {
 	dir := s.sessionsDir()
 	entries, err := os.ReadDir(dir)
@@ -400,19 +401,33 @@ func (s *FileStore) Cleanup(ctx context.Context) error {
 	var errs []error
 	removedTemp := false
 	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err) // the store is closing, or the caller gave up
+			break
+		}
 		name := e.Name()
 		base := strings.TrimSuffix(name, ".json")
 		switch {
 		case strings.HasPrefix(name, ".tmp-"):
-			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > time.Minute {
+			info, err := e.Info()
+			if err != nil {
+				errs = append(errs, ignoreGone(err)) // gone already: its writer renamed it
+				continue
+			}
+			if now.Sub(info.ModTime()) > time.Minute {
 				if err := s.sys.remove(filepath.Join(dir, name)); err == nil {
 					removedTemp = true
+				} else {
+					errs = append(errs, ignoreGone(err))
 				}
 			}
 		case base == name:
 		case isFileName(base):
-			if _, err := s.load(base); errors.Is(err, ErrNotFound) {
+			switch _, err := s.load(base); {
+			case errors.Is(err, ErrNotFound): // expired or damaged
 				errs = append(errs, s.removeIfGone(ctx, base))
+			case err != nil:
+				errs = append(errs, err) // unreadable: left alone, and said
 			}
 		}
 	}
@@ -434,4 +449,12 @@ func (s *FileStore) removeIfGone(ctx context.Context, name string) error {
 		return nil
 	}
 	return s.remove(name)
+}
+
+// ignoreGone is err, or nil if err says the file no longer exists.
+func ignoreGone(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -180,5 +181,41 @@ func TestIDs(t *testing.T) {
 		if sessions.ValidID(bad) {
 			t.Errorf("ValidID(%q)", bad)
 		}
+	}
+}
+
+// TestFileStoreCleanupReportsWhatItCannotRead: a session file Cleanup cannot
+// read (here a directory under a session file's name) is left alone and
+// named in the error, not skipped in silence; the rest is still cleaned,
+// and a cleanup whose context has ended stops with that error.
+func TestFileStoreCleanupReportsWhatItCannotRead(t *testing.T) {
+	dir := t.TempDir()
+	s, err := sessions.NewFileStore(dir, sessions.CleanupInterval(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now()
+	dead := &sessions.Record{ID: sessions.NewID(), User: "u", Created: now.Add(-3 * time.Hour), LastSeen: now.Add(-2 * time.Hour), Idle: time.Hour, Lifetime: 12 * time.Hour}
+	b, _ := json.Marshal(dead)
+	os.WriteFile(sessionFile(dir, dead.ID), b, 0o600)
+	odd := sessionFile(dir, sessions.NewID())
+	if err := os.Mkdir(odd, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Cleanup(ctx)
+	if err == nil || !strings.Contains(err.Error(), filepath.Base(odd)) {
+		t.Fatalf("Cleanup = %v, want an error naming %s", err, filepath.Base(odd))
+	}
+	if _, err := os.Stat(sessionFile(dir, dead.ID)); !os.IsNotExist(err) {
+		t.Errorf("the expired session was not removed beside the unreadable one: %v", err)
+	}
+	if _, err := os.Stat(odd); err != nil {
+		t.Errorf("the unreadable entry was touched: %v", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Cleanup(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Cleanup with an ended context = %v", err)
 	}
 }
