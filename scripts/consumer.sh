@@ -58,7 +58,7 @@ import (
 // ittytest, and builds both store modules' stores.
 func TestConsumer(t *testing.T) {
 	app := itty.New()
-	mgr, err := sessions.New(app, sessions.NewMemoryStore(-1), sessions.Options{CookieName: "sid"})
+	mgr, err := sessions.New(app, sessions.NewMemoryStore(sessions.CleanupInterval(-1)), sessions.Options{CookieName: "sid"})
 	if err != nil {
 		t.Fatal(err)
 	}
