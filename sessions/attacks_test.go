@@ -1048,3 +1048,26 @@ func TestAttackLogoutDuringBoundaryRenew(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackDestroyUserExceptDuringRenewOfTheKept: "sign out my other
+// devices" runs for id1 just after a routine renew of id1 made id2 (the
+// browser now holds id2, the request that asked still carried id1): the
+// kept session must live on as id2, and only the other device's ends.
+func TestAttackDestroyUserExceptDuringRenewOfTheKept(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		id1 := r.login("ada")
+		other := r.login("ada")
+		id2, _, _ := sidOf(send(r.app, "POST", "/do", id1, ops("", "renew")), "sid")
+		n, err := r.mgr.DestroyUserExcept(context.Background(), "ada", id1)
+		if err != nil || n != 1 {
+			t.Fatalf("DestroyUserExcept: %d ended, %v; want the other device's 1", n, err)
+		}
+		if r.whoami(id2) != "ada" {
+			t.Fatal("the kept session was destroyed because it had just been renewed")
+		}
+		if r.whoami(other) != "stranger" {
+			t.Fatal("the other device's session survived")
+		}
+	})
+}

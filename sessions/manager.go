@@ -239,6 +239,8 @@ func (m *Manager) DestroyUser(ctx context.Context, user string) (int, error) {
 // DestroyUserExcept ends every session of user but the one with id keepID
 // ("log out my other devices", with keepID the current session's ID) and
 // returns how many it ended, with DestroyUser's guarantees for the others.
+// A renew of the kept session that another request committed meanwhile does
+// not make it a victim: the ids keepID was renamed to are kept too.
 func (m *Manager) DestroyUserExcept(ctx context.Context, user, keepID string) (int, error) {
 	if keepID == "" {
 		return 0, errors.New("sessions: DestroyUserExcept needs the id of the session to keep")

@@ -229,17 +229,17 @@ func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) e
 // destroy ends the session the request loaded and any renew of it in
 // progress for the same user.
 func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
-	_, err := b.end(ctx, s.loadedID, s.loadedUser, "")
+	_, err := b.end(ctx, s.loadedID, s.loadedUser, nil)
 	return err
 }
 
 // end deletes the live record id and follows renames of it that stay with
-// user, reserving an id a renew has not created yet; it stops at keepID. It
+// user, reserving an id a renew has not created yet; it stops at an id in keep. It
 // reports whether it ended a live session.
-func (b *serverBackend) end(ctx context.Context, id, user, keepID string) (bool, error) {
+func (b *serverBackend) end(ctx context.Context, id, user string, keep map[string]bool) (bool, error) {
 	ended := false
 	for hop := range maxHops {
-		if id == keepID {
+		if keep[id] {
 			return ended, nil
 		}
 		var next string
@@ -297,6 +297,33 @@ func (b *serverBackend) end(ctx context.Context, id, user, keepID string) (bool,
 		id = next
 	}
 	return ended, fmt.Errorf("sessions: destroy: more than %d renames in flight", maxHops)
+}
+
+// renamesOf returns id and the ids that renews of this user's session have
+// renamed it to since, following its tombstones; an empty id keeps nothing.
+func (b *serverBackend) renamesOf(ctx context.Context, user, id string) (map[string]bool, error) {
+	keep := map[string]bool{}
+	for range maxHops {
+		if id == "" {
+			return keep, nil
+		}
+		keep[id] = true
+		var rec *Record
+		err := b.m.call(ctx, func(ctx context.Context) (err error) {
+			rec, err = b.store.Load(ctx, id)
+			return err
+		})
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return keep, nil
+		case err != nil:
+			return nil, err
+		case rec.Ended || rec.User != user || rec.Scope != b.m.opts.CookieName:
+			return keep, nil
+		}
+		id = rec.RenamedTo
+	}
+	return nil, fmt.Errorf("sessions: destroy: more than %d renames in flight", maxHops)
 }
 
 func (b *serverBackend) endedRecord(id string) *Record {
@@ -360,9 +387,16 @@ func (b *serverBackend) destroyUser(ctx context.Context, user, keepID string) (i
 	if err != nil {
 		return 0, err
 	}
+	// The kept session may have been renewed since its request loaded it:
+	// keep the ids it was renamed to as well. A renew that happens after
+	// this created its new id after ids was listed, so it is not in ids.
+	keep, err := b.renamesOf(ctx, user, keepID)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, id := range ids {
-		ended, err := b.end(ctx, id, user, keepID)
+		ended, err := b.end(ctx, id, user, keep)
 		if ended {
 			n++
 		}
