@@ -322,7 +322,7 @@ func benchStack(b *testing.B, set string) {
 	b.Run("pooled", func(b *testing.B) {
 		for b.Loop() {
 			for _, r := range reqs {
-				req := app.acquire(w, r)
+				req := app.acquire(r)
 				handle(req, r)
 				app.release(req)
 			}

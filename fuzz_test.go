@@ -181,7 +181,7 @@ func FuzzQuery(f *testing.F) {
 			t.Skip()
 		}
 		r.URL.RawQuery = raw + "&ok=yes"
-		req := app.acquire(nil, r)
+		req := app.acquire(r)
 		defer app.release(req)
 		if !strings.Contains(raw, ";") && req.GET.Get("ok") != "yes" && !req.GET.Has("ok") {
 			t.Fatalf("%q lost the pair ok=yes: %v", raw, req.GET.All())

@@ -43,7 +43,7 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 	if !safeMethod(r.Method) && a.refusedCrossOrigin(w, r) {
 		return
 	}
-	req := a.acquire(w, r)
+	req := a.acquire(r)
 	defer a.done(w, req)
 	rt := a.router.find(r.Method, path, &req.Params)
 	if rt == nil {
@@ -118,12 +118,12 @@ func (a *App) refusedCrossOrigin(w http.ResponseWriter, r *http.Request) bool {
 // respond runs fn for a request that did not come through the router (the
 // App's own error pages for requests outside it, Static's 404s).
 func (a *App) respond(w http.ResponseWriter, r *http.Request, fn HandlerFunc) {
-	req := a.acquire(w, r)
+	req := a.acquire(r)
 	defer a.done(w, req)
 	a.finish(w, req, fn)
 }
 
-func (a *App) acquire(w http.ResponseWriter, r *http.Request) *Request {
+func (a *App) acquire(r *http.Request) *Request {
 	req, _ := a.pool.Get().(*Request)
 	if req == nil {
 		req = new(Request)
