@@ -52,4 +52,5 @@ var (
 	errBoundary     = &endedError{why: "was renewed across a login boundary"}
 	errRenewedFirst = &endedError{why: "was renewed by a concurrent request"}
 	errMoved        = &endedError{why: "had moved to a new id"}
+	errCancelled    = &endedError{why: "was ended before its renew finished"}
 )

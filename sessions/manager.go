@@ -142,7 +142,7 @@ func (m *Manager) open(r *http.Request, values []string) *Session {
 		if rec.RenamedTo != "" && rec.Scope == m.opts.CookieName {
 			// The id was renewed moments ago, and the browser may already
 			// hold the new one: never clear or replace its cookie.
-			s.stale = true
+			s.movedTo = rec.RenamedTo
 		}
 		if !m.live(rec, now) {
 			continue
@@ -271,16 +271,11 @@ func (m *Manager) commit(s *Session, resp *itty.Response) error {
 	}
 	now := time.Now()
 	if !s.needsSave(now) {
-		if s.isNew && s.sentCookie && !s.stale {
+		if s.isNew && s.sentCookie && s.movedTo == "" {
 			// The client sent a cookie for a session that is gone: clear it.
 			return m.clearCookie(resp)
 		}
 		return nil
-	}
-	if s.isNew && s.stale {
-		// A request that raced a renew of its session, with the old id: a
-		// fresh session here would replace the browser's new cookie.
-		return errMoved
 	}
 	resend, err := m.b.save(s.r.Context(), s, now)
 	var ended *endedError

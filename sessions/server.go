@@ -100,6 +100,14 @@ func (b *serverBackend) save(ctx context.Context, s *Session, now time.Time) (bo
 
 // create stores a session the request started.
 func (b *serverBackend) create(ctx context.Context, s *Session, now time.Time) error {
+	if s.movedTo != "" {
+		// The request brought the old id of a renew: a fresh session
+		// would replace the browser's new cookie, unless that renew never
+		// finished.
+		if err := b.settle(ctx, s.movedTo, now); err != nil {
+			return err
+		}
+	}
 	rec := s.rec.Clone()
 	s.apply(rec, now)
 	if err := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, rec) }); err != nil {
@@ -217,13 +225,80 @@ func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) e
 	}
 	err = b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, fresh) })
 	if errors.Is(err, ErrExists) {
-		return errDestroyed // a destroy reserved the new id while this renew ran
+		// A destroy, or a request that found this renew too slow (see
+		// settle), reserved the new id while it ran. The cookie is left
+		// alone: the request that reserved it sets its own.
+		return errCancelled
 	}
 	if err != nil {
+		// The old id is a tombstone naming fresh.ID, which the browser will
+		// not get; the create may still have taken effect (its answer
+		// lost). End the new id, so that the browser's next request with
+		// the old one is not refused while its tombstone lasts (see settle).
+		if cerr := b.cancel(ctx, fresh); cerr != nil {
+			return fmt.Errorf("sessions: renew: %w (and ending its new id: %v)", err, cerr)
+		}
 		return fmt.Errorf("sessions: renew: %w", err)
 	}
 	s.rec = fresh
 	return nil
+}
+
+// cancel ends the session a failed renew may have created: it reserves the
+// id with an Ended tombstone, or ends the record if the create took effect.
+func (b *serverBackend) cancel(ctx context.Context, rec *Record) error {
+	err := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(rec.ID)) })
+	if errors.Is(err, ErrExists) {
+		_, err = b.end(ctx, rec.ID, rec.User, nil)
+	}
+	return err
+}
+
+// settle decides, for a request that brought the old id of a renew, what
+// became of the session the renew moved to id, following later renews. If
+// it lives, the browser may hold its cookie, and settle returns errMoved.
+// If it ended, settle returns nil. If the renew has not created it, settle
+// waits up to renewGap for it, then reserves the id with an Ended
+// tombstone, so that a renew still running fails rather than create it
+// later, and returns nil: a renew whose second step failed (its store went
+// away, its process died) does not strand the browser with 409s until the
+// tombstone expires.
+func (b *serverBackend) settle(ctx context.Context, id string, now time.Time) error {
+	gap := renewGap
+	for hop := 0; hop < maxHops; {
+		var rec *Record
+		err := b.m.call(ctx, func(ctx context.Context) (err error) {
+			rec, err = b.store.Load(ctx, id)
+			return err
+		})
+		switch {
+		case errors.Is(err, ErrNotFound) && gap > 0:
+			time.Sleep(renewPoll)
+			gap -= renewPoll
+		case errors.Is(err, ErrNotFound):
+			err = b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(id)) })
+			if errors.Is(err, ErrExists) {
+				hop++ // it was created just now: look again
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("sessions: create: %w", err)
+			}
+			return nil
+		case err != nil:
+			return fmt.Errorf("sessions: create: %w", err)
+		case rec.Ended || rec.Scope != b.m.opts.CookieName:
+			return nil
+		case rec.RenamedTo != "":
+			id, gap = rec.RenamedTo, renewGap
+			hop++
+		case b.m.live(rec, now):
+			return errMoved
+		default:
+			return nil // it expired
+		}
+	}
+	return errMoved // still renewing: leave the browser's cookie alone
 }
 
 // destroy ends the session the request loaded and any renew of it in

@@ -26,9 +26,9 @@ type Session struct {
 	loadedRev            uint64
 	loadedSeen           time.Time
 
-	isNew      bool // the request brought no live session
-	sentCookie bool // the request sent a session cookie
-	stale      bool // ... naming a session renewed moments ago
+	isNew      bool   // the request brought no live session
+	sentCookie bool   // the request sent a session cookie
+	movedTo    string // ... naming a session renewed moments ago: the id it was renamed to
 	destroyed  bool
 	renewed    bool // rec.ID is a new id, stored at commit
 	boundary   bool // the renew is a boundary even for the same user

@@ -38,7 +38,9 @@
 //     acknowledged but had not yet sent to its replica is lost with it,
 //     such as a login or a logout made in its last moments (a lost logout
 //     leaves the session alive). The master's min-replicas-to-write and
-//     min-replicas-max-lag settings bound that window.
+//     min-replicas-max-lag settings bound that window. The user whose
+//     login was lost has no session on the new master: the request that
+//     finds that out is a 409 that clears the cookie.
 //   - TLS: set the client's TLSConfig (redis.ParseURL does for a rediss://
 //     URL), with the CA of the server's certificate in RootCAs and, if the
 //     server asks for client certificates (tls-auth-clients, on by

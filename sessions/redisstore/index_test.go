@@ -21,7 +21,10 @@ import (
 // a record of a user, the user's index already names it, with a score no
 // earlier than its expiry; and a command that removes an id from a user's
 // index is sent only once the record is no longer that user's. It asks a
-// second client, which it does not watch, what is stored.
+// second client, which it does not watch, what is stored. A write is
+// judged by what was stored before it was sent, and counts only if it
+// wrote: a compare-and-set that a concurrent Delete made fail may find the
+// entry removed already, and stores nothing.
 type orderHook struct {
 	t        *testing.T
 	admin    redis.UniversalClient
@@ -48,16 +51,36 @@ func (h *orderHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			}
 		}
 		sessionKey := func(i int) bool { return i < len(args) && strings.HasPrefix(args[i], h.prefix+"s:") }
+		var breach string
 		switch name := strings.ToLower(args[0]); {
 		case name == "set" && sessionKey(1):
-			h.written(args[1], args[2]) // Create's SET NX
+			breach = h.writing(args[1], args[2]) // Create's SET NX
 		case (name == "evalsha" || name == "eval") && args[2] == "1" && sessionKey(3) && len(args) == 7:
-			h.written(args[3], args[5]) // Update's compare-and-set
+			breach = h.writing(args[3], args[5]) // Update's compare-and-set
 		case name == "zrem" && strings.HasPrefix(args[1], h.prefix+"user:"):
 			h.removing(strings.TrimPrefix(args[1], h.prefix+"user:"), args[2:])
 		}
-		return next(ctx, cmd)
+		err := next(ctx, cmd)
+		if breach != "" && wrote(cmd) {
+			h.breach("%s", breach)
+		}
+		return err
 	}
+}
+
+// wrote reports whether a SET NX or the compare-and-set script stored its
+// value.
+func wrote(cmd redis.Cmder) bool {
+	switch c := cmd.(type) {
+	case *redis.BoolCmd:
+		return c.Err() == nil && c.Val()
+	case *redis.StatusCmd:
+		return c.Err() == nil && c.Val() == "OK"
+	case *redis.Cmd:
+		n, err := c.Int()
+		return err == nil && n == 1
+	}
+	return true // unknown: judge it as written
 }
 
 func (h *orderHook) breach(format string, args ...any) {
@@ -66,27 +89,26 @@ func (h *orderHook) breach(format string, args ...any) {
 	h.breaches = append(h.breaches, fmt.Sprintf(format, args...))
 }
 
-// written checks that the record about to be stored under key is in its
-// user's index already.
-func (h *orderHook) written(key, value string) {
+// writing checks that the record about to be stored under key is in its
+// user's index already, and returns the breach if it is not.
+func (h *orderHook) writing(key, value string) string {
 	var rec sessions.Record
 	if err := json.Unmarshal([]byte(value), &rec); err != nil {
-		h.breach("%s: the store writes a value that is no record: %v", key, err)
-		return
+		return fmt.Sprintf("%s: the store writes a value that is no record: %v", key, err)
 	}
 	if rec.User == "" {
-		return
+		return ""
 	}
 	h.checks.Add(1)
 	score, err := h.admin.ZScore(context.Background(), h.prefix+"user:"+rec.User, rec.ID).Result()
 	if err != nil {
-		h.breach("record %s of %s written before its index entry (ZSCORE: %v)", rec.ID, rec.User, err)
-		return
+		return fmt.Sprintf("record %s of %s written before its index entry (ZSCORE: %v)", rec.ID, rec.User, err)
 	}
 	if int64(score) < rec.ExpiresAt().UnixMilli() {
-		h.breach("record %s of %s written with expiry %v, its index entry scored %v", rec.ID, rec.User,
+		return fmt.Sprintf("record %s of %s written with expiry %v, its index entry scored %v", rec.ID, rec.User,
 			rec.ExpiresAt().UnixMilli(), int64(score))
 	}
+	return ""
 }
 
 // removing checks that ids, about to leave user's index, have no record of

@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -23,7 +24,11 @@ import (
 // in, the replica is made to have the session (WAIT), and the master is
 // failed over: by SENTINEL FAILOVER, or by killing it. While that goes on,
 // requests keep coming: each is answered either as before (200, the user
-// recognised) or with a 500, never as a stranger. After it, the logged-in
+// recognised) or with a 500, never as a stranger; the one exception is the
+// loss the package doc warns of, a login the old master acknowledged in its
+// last moments and never replicated, whose next request is a 409 that
+// starts afresh (checked: its session is not on the new master), never a
+// login refused again and again. After it, the logged-in
 // user is still recognised, through the new master, and can log out
 // everywhere.
 func TestSentinelFailover(t *testing.T) {
@@ -82,7 +87,9 @@ sentinel failover-timeout mymaster 20000
 		ContextTimeoutEnabled: true,
 	})
 	t.Cleanup(func() { rdb.Close() })
-	a := newLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: uniqueCookie("sentinel_sid")})
+	store := redisstore.New(rdb, "")
+	cookie := uniqueCookie("sentinel_sid")
+	a := newLoginApp(t, store, sessions.Options{CookieName: cookie})
 	ada := a.login(t, "ada")
 	bob := a.login(t, "bob") // logs in again and again during the failover
 	masterClient := redis.NewClient(&redis.Options{Addr: master.addr})
@@ -97,6 +104,7 @@ sentinel failover-timeout mymaster 20000
 		start, end   time.Time
 		status       int
 		body, okBody string
+		sent         string // the session id the request carried
 	}
 	var (
 		mu      sync.Mutex
@@ -104,19 +112,20 @@ sentinel failover-timeout mymaster 20000
 		stop    atomic.Bool
 		wg      sync.WaitGroup
 	)
-	keepAsking := func(what, okBody string, do func() *ittytest.Response) {
+	keepAsking := func(what, okBody string, c *ittytest.Client, do func() *ittytest.Response) {
 		for !stop.Load() {
+			sent, _ := c.Cookie("/", cookie)
 			start := time.Now()
 			r := do()
 			mu.Lock()
-			answers = append(answers, answer{what, start, time.Now(), r.StatusCode, r.Body, okBody})
+			answers = append(answers, answer{what, start, time.Now(), r.StatusCode, r.Body, okBody, sent})
 			mu.Unlock()
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	wg.Go(func() { keepAsking("GET /whoami", "ada", func() *ittytest.Response { return ada.Get("/whoami") }) })
+	wg.Go(func() { keepAsking("GET /whoami", "ada", ada, func() *ittytest.Response { return ada.Get("/whoami") }) })
 	wg.Go(func() {
-		keepAsking("POST /login", "ok", func() *ittytest.Response {
+		keepAsking("POST /login", "ok", bob, func() *ittytest.Response {
 			return bob.PostForm("/login", url.Values{"user": {"bob"}})
 		})
 	})
@@ -164,12 +173,26 @@ sentinel failover-timeout mymaster 20000
 	stop.Store(true)
 	wg.Wait()
 
+	// lost reports whether the session id is gone from the new master.
+	lost := func(id string) bool {
+		_, err := store.Load(ctx, id)
+		return errors.Is(err, sessions.ErrNotFound)
+	}
+
 	// Every answer is the user's page or a 500; count those that overlap
 	// the failover (from its start to the new master serving a new client).
 	during := map[string]int{}
 	var slowest time.Duration
 	for _, a := range answers {
 		ok := a.status == 200 && a.body == a.okBody
+		if a.status == 409 && a.what == "POST /login" && lost(a.sent) {
+			// The session bob sent, which a login answered 200 had
+			// given him, is not on the new master: the old master took
+			// that login in its last moments and never sent it on (see
+			// the package doc). A 409 that clears the cookie is the
+			// honest answer; bob's next login starts afresh.
+			ok = true
+		}
 		if !ok && a.status != 500 {
 			t.Errorf("%s at %v: %d %q, want 200 %q or a 500, never a logged-out page", a.what, a.start.Sub(failoverAt).Round(time.Millisecond), a.status, a.body, a.okBody)
 		}
@@ -179,6 +202,7 @@ sentinel failover-timeout mymaster 20000
 		}
 	}
 	if t.Failed() {
+		t.Logf("what the app logged:\n%s", a.logs.String())
 		t.FailNow()
 	}
 	if role, err := replicaClient.Do(ctx, "ROLE").Slice(); err != nil || role[0] != "master" {

@@ -308,8 +308,12 @@ func (s *Store) create(ctx context.Context, rec *sessions.Record, b []byte) erro
 	}
 	// Index it once more: a Delete of this id that ran meanwhile (an id
 	// deleted and created again at once) may have removed the entry
-	// between the first add and the write.
-	return s.index(ctx, rec)
+	// between the first add and the write. The record is stored whatever
+	// this answers, so its failure is not the create's: the entry of the
+	// first add is there unless such a Delete ran, and a caller told the
+	// create failed would lose track of a session that exists.
+	_ = s.index(ctx, rec)
+	return nil
 }
 
 // Load implements sessions.Store.
