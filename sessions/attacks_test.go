@@ -35,6 +35,7 @@ type hookStore struct {
 	createFault  atomic.Int32                    // see the create… constants
 	failed       atomic.Pointer[sessions.Record] // the last live record a createFault hit
 	hangUpdate   atomic.Pointer[chan struct{}]
+	loadDelay    atomic.Int64 // nanoseconds each Load sleeps first
 	loads        atomic.Int64
 	writes       atomic.Int64
 }
@@ -49,6 +50,11 @@ func (h *hookStore) Create(ctx context.Context, r *sessions.Record) error {
 			h.failed.Store(r.Clone())
 		}
 		return errors.New("store down (injected)")
+	case createRefusedLive:
+		if !r.IsTombstone() {
+			h.failed.Store(r.Clone())
+			return errors.New("store down for a moment (injected)")
+		}
 	case createAnswerLost:
 		if !r.IsTombstone() {
 			h.failed.Store(r.Clone())
@@ -64,12 +70,14 @@ func (h *hookStore) Create(ctx context.Context, r *sessions.Record) error {
 
 // Faults of hookStore.Create.
 const (
-	createOK         = iota
-	createRefused    // every Create fails, storing nothing
-	createAnswerLost // a live record is stored, and the Create fails
+	createOK          = iota
+	createRefused     // every Create fails, storing nothing
+	createRefusedLive // a Create of a live record fails, storing nothing
+	createAnswerLost  // a live record is stored, and the Create fails
 )
 
 func (h *hookStore) Load(ctx context.Context, id string) (*sessions.Record, error) {
+	time.Sleep(time.Duration(h.loadDelay.Load()))
 	h.loads.Add(1)
 	return h.Store.Load(ctx, id)
 }
@@ -333,76 +341,6 @@ func TestAttackWriteRacingStalledRenew(t *testing.T) {
 		}
 		if rw.Code != 200 || r.whoami(id2) != "ada" {
 			t.Errorf("the stalled renew: %d, whoami %q", rw.Code, r.whoami(id2))
-		}
-	})
-}
-
-// TestAttackRenewCutBetweenItsSteps: the store fails a login's renew
-// after its first step (the old id becomes a tombstone naming the new id),
-// at its second (the new record), as an outage or a crash can: with nothing
-// stored, or with the record stored and the answer lost. The browser keeps
-// the old id, naming a renew that never finished. Its next login must work
-// (200 and a new cookie) rather than answer 409 until the tombstone
-// expires, and the cut renew's new id must stay unusable: no session
-// lives under it, and a late create of it fails.
-func TestAttackRenewCutBetweenItsSteps(t *testing.T) {
-	for _, fault := range []struct {
-		name string
-		kind int32
-	}{{"nothing stored", createRefused}, {"answer lost", createAnswerLost}} {
-		t.Run(fault.name, func(t *testing.T) {
-			forStores(t, func(t *testing.T, mk storeMaker) {
-				r := newRig(t, mk(t), sessions.Options{})
-				id1 := r.login("ada")
-				r.store.createFault.Store(fault.kind)
-				cut := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
-				r.store.createFault.Store(createOK)
-				lost := r.store.failed.Load()
-				if cut.Code != http.StatusInternalServerError || lost == nil {
-					t.Fatalf("the cut renew: %d %q, want a 500 from its failed create", cut.Code, cut.Body.String())
-				}
-				if got := r.whoami(lost.ID); got != "stranger" {
-					t.Errorf("the cut renew's new id is a session of %q", got)
-				}
-				again := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
-				id3, set, deleted := sidOf(again, "sid")
-				if again.Code != 200 || !set || deleted {
-					t.Fatalf("login after the cut renew: %d %q, cookie set %v (want 200 and a new cookie)", again.Code, strings.TrimSpace(again.Body.String()), set)
-				}
-				if got := r.whoami(id3); got != "ada" {
-					t.Errorf("whoami after the new login: %q", got)
-				}
-				if err := r.store.Store.Create(context.Background(), lost); !errors.Is(err, sessions.ErrExists) {
-					t.Errorf("creating the cut renew's record later: %v, want ErrExists (its id reserved)", err)
-				}
-			})
-		})
-	}
-}
-
-// TestAttackLoginRacingStalledRenew: a renew stalls between its two steps
-// for longer than a login with the old id waits for it. The login gets a
-// session of its own (200, a new cookie); the stalled renew, whose new id
-// the login reserved, then fails, and its 409 must not delete the cookie
-// the login just set.
-func TestAttackLoginRacingStalledRenew(t *testing.T) {
-	forStores(t, func(t *testing.T, mk storeMaker) {
-		r := newRig(t, mk(t), sessions.Options{})
-		id1 := r.login("ada")
-		inCreate, resume := make(chan struct{}), make(chan struct{})
-		r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
-		stalled := make(chan *httptest.ResponseRecorder, 1)
-		go func() { stalled <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
-		<-inCreate
-		login := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
-		close(resume)
-		rw := <-stalled
-		id3, set, _ := sidOf(login, "sid")
-		if login.Code != 200 || !set || r.whoami(id3) != "ada" {
-			t.Fatalf("login racing a stalled renew: %d %q, cookie set %v", login.Code, strings.TrimSpace(login.Body.String()), set)
-		}
-		if _, _, deleted := sidOf(rw, "sid"); rw.Code != http.StatusConflict || deleted {
-			t.Errorf("the stalled renew after the login: %d, deletes cookie: %v (want 409, cookie kept)", rw.Code, deleted)
 		}
 	})
 }

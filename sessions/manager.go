@@ -139,10 +139,10 @@ func (m *Manager) open(r *http.Request, values []string) *Session {
 			s.err = fmt.Errorf("sessions: load: %w", err)
 			break
 		}
-		if rec.RenamedTo != "" && rec.Scope == m.opts.CookieName {
+		if rec.RenamedTo != "" && rec.Scope == m.opts.CookieName && now.Before(rec.LastSeen.Add(m.raceWindow())) {
 			// The id was renewed moments ago, and the browser may already
 			// hold the new one: never clear or replace its cookie.
-			s.movedTo = rec.RenamedTo
+			s.moved = rec
 		}
 		if !m.live(rec, now) {
 			continue
@@ -159,6 +159,13 @@ func (m *Manager) newRecord(now time.Time) *Record {
 	return &Record{ID: NewID(), Scope: m.opts.CookieName, Created: now, LastSeen: now,
 		Idle: m.opts.IdleTimeout, Lifetime: m.opts.Lifetime}
 }
+
+// raceWindow is how long after a renew a request that brings the old id
+// may be one the browser sent before the renew's answer reached it: the
+// renew's two store calls, and then some. A request that brings it later
+// comes from a browser that never got the new id (its answer was lost),
+// and starts afresh like any request whose session is gone.
+func (m *Manager) raceWindow() time.Duration { return 2*m.opts.StoreTimeout + 10*time.Second }
 
 // idle is the idle timeout the Manager allows rec now.
 func (m *Manager) idle(rec *Record) time.Duration {
@@ -271,7 +278,7 @@ func (m *Manager) commit(s *Session, resp *itty.Response) error {
 	}
 	now := time.Now()
 	if !s.needsSave(now) {
-		if s.isNew && s.sentCookie && s.movedTo == "" {
+		if s.isNew && s.sentCookie && s.moved == nil {
 			// The client sent a cookie for a session that is gone: clear it.
 			return m.clearCookie(resp)
 		}

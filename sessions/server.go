@@ -100,12 +100,24 @@ func (b *serverBackend) save(ctx context.Context, s *Session, now time.Time) (bo
 
 // create stores a session the request started.
 func (b *serverBackend) create(ctx context.Context, s *Session, now time.Time) error {
-	if s.movedTo != "" {
-		// The request brought the old id of a renew: a fresh session
-		// would replace the browser's new cookie, unless that renew never
-		// finished.
-		if err := b.settle(ctx, s.movedTo, now); err != nil {
+	switch {
+	case s.moved != nil && s.rec.User == "":
+		// The request brought the old id of a renew: a fresh anonymous
+		// session would replace the browser's new cookie, and log it out,
+		// unless that renew never finished.
+		if err := b.settle(ctx, s.moved.RenamedTo, now); err != nil {
 			return err
+		}
+	case s.moved != nil:
+		// A login with the old id of a renew may replace the browser's
+		// new cookie: the browser then holds the session it asked for
+		// last, whether or not the renew's answer ever reached it. The
+		// renew's new id is reserved if it is not there yet, so a renew
+		// still running, or its create landing late, fails rather than
+		// leave a session nobody holds.
+		err := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(s.moved.RenamedTo)) })
+		if err != nil && !errors.Is(err, ErrExists) {
+			return fmt.Errorf("sessions: create: %w", err)
 		}
 	}
 	rec := s.rec.Clone()
@@ -121,7 +133,7 @@ func (b *serverBackend) create(ctx context.Context, s *Session, now time.Time) e
 // the session a routine renew made of it.
 func (b *serverBackend) update(ctx context.Context, s *Session, now time.Time) error {
 	id := s.loadedID
-	gap := renewGap
+	var waitUntil time.Time
 	for hop := 0; hop < maxHops; hop++ {
 		var next string
 		var stored *Record
@@ -142,12 +154,10 @@ func (b *serverBackend) update(ctx context.Context, s *Session, now time.Time) e
 		case errors.Is(err, errRenamed):
 			id = next
 			continue
-		case errors.Is(err, ErrNotFound) && hop > 0 && gap > 0:
+		case errors.Is(err, ErrNotFound) && hop > 0 && waitFor(&waitUntil):
 			// A routine renew has left its tombstone and is about to
 			// create the new record: wait for it rather than lose the
 			// write. A renew that failed left an Ended reservation.
-			time.Sleep(renewPoll)
-			gap -= renewPoll
 			hop--
 			continue
 		case errors.Is(err, ErrNotFound) && hop > 0:
@@ -156,6 +166,11 @@ func (b *serverBackend) update(ctx context.Context, s *Session, now time.Time) e
 			return errMoved
 		case errors.Is(err, ErrNotFound):
 			return errDestroyed
+		case errors.Is(err, errDestroyed) && hop > 0:
+			// The renew was cancelled, or a destroy ended its session:
+			// either way the browser's cookie may by now name a session
+			// another request set, so leave it alone.
+			return errCancelled
 		case err != nil:
 			return saveError(err)
 		}
@@ -196,7 +211,7 @@ func saveError(err error) error {
 // tombstone under the old one.
 func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) error {
 	forward := !s.crossesBoundary()
-	var fresh *Record
+	var prev, fresh *Record
 	err := b.m.call(ctx, func(ctx context.Context) error {
 		return b.store.Update(ctx, s.loadedID, func(cur *Record) error {
 			var next string
@@ -208,6 +223,7 @@ func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) e
 			if k, ok := s.conflict(cur); ok {
 				return &ConflictError{Key: k}
 			}
+			prev = cur.Clone()
 			n := cur.Clone()
 			s.apply(n, now)
 			n.ID = s.rec.ID
@@ -231,54 +247,84 @@ func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) e
 		return errCancelled
 	}
 	if err != nil {
-		// The old id is a tombstone naming fresh.ID, which the browser will
-		// not get; the create may still have taken effect (its answer
-		// lost). End the new id, so that the browser's next request with
-		// the old one is not refused while its tombstone lasts (see settle).
-		if cerr := b.cancel(ctx, fresh); cerr != nil {
-			return fmt.Errorf("sessions: renew: %w (and ending its new id: %v)", err, cerr)
-		}
-		return fmt.Errorf("sessions: renew: %w", err)
+		return b.createFailed(ctx, s, prev, fresh, err)
 	}
 	s.rec = fresh
 	return nil
 }
 
-// cancel ends the session a failed renew may have created: it reserves the
-// id with an Ended tombstone, or ends the record if the create took effect.
-func (b *serverBackend) cancel(ctx context.Context, rec *Record) error {
-	err := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(rec.ID)) })
-	if errors.Is(err, ErrExists) {
-		_, err = b.end(ctx, rec.ID, rec.User, nil)
+// createFailed finishes a renew whose second step, the create of the new
+// record, failed with err: the old id is a tombstone naming fresh.ID, which
+// the browser will not get, and the create may yet have taken effect, its
+// answer lost. It finds out by reserving the new id with an Ended
+// tombstone. If the reservation fails, the record exists: the renew
+// happened after all, and the request goes on with it (commits that
+// followed the old id's tombstone may have merged into it already). If the
+// reservation succeeds, the renew never happens: the old id's tombstone is
+// turned back into the session it was, unless a destroy ended it
+// meanwhile, so the browser keeps its session and loses nothing, and the
+// request fails with err. If the store cannot be reached for either, a
+// request that later brings the old id settles it (see settle).
+func (b *serverBackend) createFailed(ctx context.Context, s *Session, prev, fresh *Record, err error) error {
+	rerr := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(fresh.ID)) })
+	if errors.Is(rerr, ErrExists) {
+		var cur *Record
+		lerr := b.m.call(ctx, func(ctx context.Context) (err error) {
+			cur, err = b.store.Load(ctx, fresh.ID)
+			return err
+		})
+		switch {
+		case lerr == nil && !cur.IsTombstone():
+			s.rec = cur
+			return nil
+		case lerr == nil || errors.Is(lerr, ErrNotFound):
+			return errCancelled // a destroy ended it, or reserved the id itself
+		}
+		rerr = lerr
 	}
-	return err
+	if rerr != nil {
+		return fmt.Errorf("sessions: renew: %w (and finding out what became of it: %v)", err, rerr)
+	}
+	rerr = b.m.call(ctx, func(ctx context.Context) error {
+		return b.store.Update(ctx, prev.ID, func(cur *Record) error {
+			if cur.Ended || cur.RenamedTo != fresh.ID {
+				return errStop // ended by a destroy: it stays ended
+			}
+			*cur = *prev.Clone()
+			return nil
+		})
+	})
+	if rerr != nil && !errors.Is(rerr, errStop) && !errors.Is(rerr, ErrNotFound) {
+		return fmt.Errorf("sessions: renew: %w (and restoring the session: %v)", err, rerr)
+	}
+	return fmt.Errorf("sessions: renew: %w", err)
 }
 
 // settle decides, for a request that brought the old id of a renew, what
-// became of the session the renew moved to id, following later renews. If
-// it lives, the browser may hold its cookie, and settle returns errMoved.
-// If it ended, settle returns nil. If the renew has not created it, settle
+// became of the session the renew moved to id. If it lives, or was renewed
+// again, the browser may hold its cookie, and settle returns errMoved. If
+// it ended, settle returns nil. If the renew has not created it, settle
 // waits up to renewGap for it, then reserves the id with an Ended
 // tombstone, so that a renew still running fails rather than create it
 // later, and returns nil: a renew whose second step failed (its store went
-// away, its process died) does not strand the browser with 409s until the
-// tombstone expires.
+// away, its process died) does not strand the browser with 409s. Only the
+// id the request's own tombstone names is reserved: a request with an
+// older id cannot cancel a later renew, which another request made.
 func (b *serverBackend) settle(ctx context.Context, id string, now time.Time) error {
-	gap := renewGap
-	for hop := 0; hop < maxHops; {
+	var waitUntil time.Time
+	for tries := 0; tries < maxHops; {
 		var rec *Record
 		err := b.m.call(ctx, func(ctx context.Context) (err error) {
 			rec, err = b.store.Load(ctx, id)
 			return err
 		})
 		switch {
-		case errors.Is(err, ErrNotFound) && gap > 0:
-			time.Sleep(renewPoll)
-			gap -= renewPoll
+		case errors.Is(err, ErrNotFound) && waitFor(&waitUntil):
+			continue
 		case errors.Is(err, ErrNotFound):
 			err = b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(id)) })
 			if errors.Is(err, ErrExists) {
-				hop++ // it was created just now: look again
+				tries++ // it was created just now: look again
 				continue
 			}
 			if err != nil {
@@ -289,16 +335,27 @@ func (b *serverBackend) settle(ctx context.Context, id string, now time.Time) er
 			return fmt.Errorf("sessions: create: %w", err)
 		case rec.Ended || rec.Scope != b.m.opts.CookieName:
 			return nil
-		case rec.RenamedTo != "":
-			id, gap = rec.RenamedTo, renewGap
-			hop++
-		case b.m.live(rec, now):
+		case rec.RenamedTo != "" || b.m.live(rec, now):
 			return errMoved
 		default:
 			return nil // it expired
 		}
 	}
-	return errMoved // still renewing: leave the browser's cookie alone
+	return errMoved // it keeps appearing and vanishing: leave the cookie alone
+}
+
+// waitFor sleeps renewPoll and reports true while the renew wait that
+// started at the first call (*until is zero before it) has time left.
+func waitFor(until *time.Time) bool {
+	now := time.Now()
+	if until.IsZero() {
+		*until = now.Add(renewGap)
+	}
+	if !now.Before(*until) {
+		return false
+	}
+	time.Sleep(renewPoll)
+	return true
 }
 
 // destroy ends the session the request loaded and any renew of it in

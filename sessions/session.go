@@ -26,9 +26,9 @@ type Session struct {
 	loadedRev            uint64
 	loadedSeen           time.Time
 
-	isNew      bool   // the request brought no live session
-	sentCookie bool   // the request sent a session cookie
-	movedTo    string // ... naming a session renewed moments ago: the id it was renamed to
+	isNew      bool    // the request brought no live session
+	sentCookie bool    // the request sent a session cookie
+	moved      *Record // ... naming a session renewed moments ago: its tombstone
 	destroyed  bool
 	renewed    bool // rec.ID is a new id, stored at commit
 	boundary   bool // the renew is a boundary even for the same user
@@ -278,6 +278,14 @@ func (s *Session) Destroy() error {
 		return s.err
 	}
 	s.destroyed = true
+	if s.isNew && s.moved != nil {
+		// The id was renewed moments ago and the browser may hold the new
+		// one, which this request cannot name: refuse, so that the client
+		// retries with it, rather than answer a logout that did not
+		// happen. The cookie is left alone.
+		s.err = errMoved
+		return s.err
+	}
 	if s.isNew {
 		return nil
 	}

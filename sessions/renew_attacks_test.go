@@ -1,0 +1,351 @@
+package sessions_test
+
+// Attacks on a renew the store cuts short or slows down: an outage, a
+// crash, a create whose answer is lost, a stall past StoreTimeout, and
+// requests that bring the old id meanwhile, the browser's own or an
+// attacker's. The promises: nobody is locked out, nothing the store can
+// still keep is lost, and an old id never acts on the session a renew
+// made of it.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ittygo/itty/sessions"
+)
+
+// TestAttackRenewCutBetweenItsSteps: the store fails a login's renew
+// after its first step (the old id becomes a tombstone naming the new id),
+// at its second (the new record), as an outage or a crash can. The promise:
+// the user is never locked out, and nothing is lost that the store can
+// still keep. If the record was stored and only the answer lost, the
+// renew went through (200, the new cookie). If nothing was stored and the
+// store answers again at once, the renew is undone: a 500, and the old id
+// is the session it was, values and all. If the store stays down, the old
+// id's session is lost with the renew, but the browser's next login with
+// it works (200, a new cookie) rather than answer 409 for the two minutes
+// the tombstone lives. In no case does a session live under the new id of
+// a renew that answered 500, nor can a late create of it succeed.
+func TestAttackRenewCutBetweenItsSteps(t *testing.T) {
+	for _, fault := range []struct {
+		name     string
+		kind     int32
+		wantCode int
+		oldUser  string // whoami with the old id after the cut renew
+	}{
+		{"answer lost", createAnswerLost, http.StatusOK, "stranger"},
+		{"nothing stored, store back", createRefusedLive, http.StatusInternalServerError, "ada"},
+		{"nothing stored, store down", createRefused, http.StatusInternalServerError, "stranger"},
+	} {
+		t.Run(fault.name, func(t *testing.T) {
+			forStores(t, func(t *testing.T, mk storeMaker) {
+				r := newRig(t, mk(t), sessions.Options{})
+				id1 := r.login("ada")
+				if w := send(r.app, "POST", "/do", id1, ops("", "set:cart=apple")); w.Code != 200 {
+					t.Fatalf("set: %d", w.Code)
+				}
+				r.store.createFault.Store(fault.kind)
+				cut := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
+				r.store.createFault.Store(createOK)
+				lost := r.store.failed.Load()
+				if cut.Code != fault.wantCode || lost == nil {
+					t.Fatalf("the cut renew: %d %q, want %d", cut.Code, strings.TrimSpace(cut.Body.String()), fault.wantCode)
+				}
+				if got := r.whoami(id1); got != fault.oldUser {
+					t.Errorf("whoami with the old id after the cut renew: %q, want %q", got, fault.oldUser)
+				}
+				if fault.wantCode == http.StatusOK {
+					id2, set, _ := sidOf(cut, "sid")
+					if !set || id2 != lost.ID || r.whoami(id2) != "ada" || r.value(id2, "cart") != "apple" {
+						t.Errorf("the renew whose answer was lost: cookie %q (set %v), want %q with ada's session and cart", id2, set, lost.ID)
+					}
+					if err := r.store.Store.Create(context.Background(), lost); !errors.Is(err, sessions.ErrExists) {
+						t.Errorf("creating the renew's record again: %v, want ErrExists", err)
+					}
+					return
+				}
+				if fault.oldUser == "ada" && r.value(id1, "cart") != "apple" {
+					t.Errorf("the undone renew lost the cart: %q", r.value(id1, "cart"))
+				}
+				if got := r.whoami(lost.ID); got != "stranger" {
+					t.Errorf("the cut renew's new id is a session of %q", got)
+				}
+				again := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
+				id3, set, deleted := sidOf(again, "sid")
+				if again.Code != 200 || !set || deleted {
+					t.Fatalf("login after the cut renew: %d %q, cookie set %v (want 200 and a new cookie)", again.Code, strings.TrimSpace(again.Body.String()), set)
+				}
+				if got := r.whoami(id3); got != "ada" {
+					t.Errorf("whoami after the new login: %q", got)
+				}
+				if err := r.store.Store.Create(context.Background(), lost); !errors.Is(err, sessions.ErrExists) {
+					t.Errorf("creating the cut renew's record later: %v, want ErrExists (its id reserved)", err)
+				}
+			})
+		})
+	}
+}
+
+// TestAttackLoginRacingStalledRenew: a renew stalls between its two steps
+// for longer than a login with the old id waits for it. The login gets a
+// session of its own (200, a new cookie); the stalled renew, whose new id
+// the login reserved, then fails, and its 409 must not delete the cookie
+// the login just set.
+func TestAttackLoginRacingStalledRenew(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		id1 := r.login("ada")
+		inCreate, resume := make(chan struct{}), make(chan struct{})
+		r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
+		stalled := make(chan *httptest.ResponseRecorder, 1)
+		go func() { stalled <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
+		<-inCreate
+		login := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
+		close(resume)
+		rw := <-stalled
+		id3, set, _ := sidOf(login, "sid")
+		if login.Code != 200 || !set || r.whoami(id3) != "ada" {
+			t.Fatalf("login racing a stalled renew: %d %q, cookie set %v", login.Code, strings.TrimSpace(login.Body.String()), set)
+		}
+		if _, _, deleted := sidOf(rw, "sid"); rw.Code != http.StatusConflict || deleted {
+			t.Errorf("the stalled renew after the login: %d, deletes cookie: %v (want 409, cookie kept)", rw.Code, deleted)
+		}
+	})
+}
+
+// TestAttackStoreStallPastTimeoutDuringRenew: the store stalls for longer
+// than StoreTimeout at a login's create, and the create lands after the
+// Manager gave up on it (500). The browser, which never got the new id,
+// logs in again with the old one at once: it must work every time, not be
+// refused while the tombstone lives. (The late record is a session nobody
+// holds; it ends at its idle timeout, as any write whose answer is lost.)
+func TestAttackStoreStallPastTimeoutDuringRenew(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{StoreTimeout: 100 * time.Millisecond})
+		id1 := r.login("ada")
+		var slow atomic.Bool
+		stall := func(rec *sessions.Record) {
+			if !rec.IsTombstone() {
+				slow.Store(true)
+			}
+			if slow.Load() {
+				time.Sleep(300 * time.Millisecond)
+			}
+		}
+		r.store.beforeCreate.Store(&stall)
+		cut := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
+		time.Sleep(600 * time.Millisecond) // the late writes land
+		r.store.beforeCreate.Store(nil)
+		if cut.Code != http.StatusInternalServerError {
+			t.Fatalf("the stalled renew: %d, want 500", cut.Code)
+		}
+		for i := range 3 {
+			again := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
+			id, set, _ := sidOf(again, "sid")
+			if again.Code != 200 || !set || r.whoami(id) != "ada" {
+				t.Errorf("login %d with the old id after the stalled renew: %d %q (want 200 and ada's new cookie)", i, again.Code, strings.TrimSpace(again.Body.String()))
+			}
+		}
+	})
+}
+
+// TestAttackSlowStoreStretchesRenewWait: a write with the old id of a
+// stalled renew waits for it at most about renewGap (half a second) of
+// clock time, however slow each of the store's answers is.
+func TestAttackSlowStoreStretchesRenewWait(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		id1 := r.login("ada")
+		inCreate, resume := make(chan struct{}), make(chan struct{})
+		r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
+		stalled := make(chan *httptest.ResponseRecorder, 1)
+		go func() { stalled <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
+		<-inCreate
+		r.store.loadDelay.Store(int64(3 * time.Millisecond))
+		start := time.Now()
+		w := send(r.app, "POST", "/do", id1, ops("", "set:cart=apple"))
+		took := time.Since(start)
+		r.store.loadDelay.Store(0)
+		close(resume)
+		<-stalled
+		if took > time.Second {
+			t.Errorf("a write with the old id of a stalled renew waited %v (answer %d), want about half a second", took.Round(time.Millisecond), w.Code)
+		}
+	})
+}
+
+// TestAttackLogoutWithJustRenewedID: a logout that carries the id a renew
+// replaced moments ago (it raced the renew, or was sent before its answer
+// arrived) cannot name the session, which lives on under the new id. It
+// must not answer as a logout that happened (200, cookie cleared) while
+// the renewed session stays live: it is a 409 that leaves the cookie
+// alone, and the client's retry with the new id logs out.
+func TestAttackLogoutWithJustRenewedID(t *testing.T) {
+	check := func(t *testing.T, r *rig, lo *httptest.ResponseRecorder, renewed string) {
+		t.Helper()
+		if _, _, del := sidOf(lo, "sid"); lo.Code != http.StatusConflict || del {
+			t.Errorf("logout with the just-renewed id: %d %q, clears cookie %v (want 409, cookie kept)", lo.Code, strings.TrimSpace(lo.Body.String()), del)
+		}
+		if got := r.whoami(renewed); got != "ada" {
+			t.Errorf("the renewed session after the refused logout: %q", got)
+		}
+		if retry := send(r.app, "POST", "/do", renewed, ops("", "destroy")); retry.Code != 200 || r.whoami(renewed) != "stranger" {
+			t.Errorf("the retried logout: %d, whoami %q", retry.Code, r.whoami(renewed))
+		}
+	}
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		for _, op := range []string{"renew", "renewb"} {
+			t.Run("after "+op, func(t *testing.T) {
+				r := newRig(t, mk(t), sessions.Options{})
+				id1 := r.login("ada")
+				id2, _, _ := sidOf(send(r.app, "POST", "/do", id1, ops("", op)), "sid")
+				check(t, r, send(r.app, "POST", "/do", id1, ops("", "destroy")), id2)
+			})
+		}
+		t.Run("during a stalled renew", func(t *testing.T) {
+			r := newRig(t, mk(t), sessions.Options{})
+			id1 := r.login("ada")
+			inCreate, resume := make(chan struct{}), make(chan struct{})
+			r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
+			done := make(chan *httptest.ResponseRecorder, 1)
+			go func() { done <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
+			<-inCreate
+			lo := send(r.app, "POST", "/do", id1, ops("", "destroy"))
+			close(resume)
+			id2, _, _ := sidOf(<-done, "sid")
+			check(t, r, lo, id2)
+		})
+	})
+}
+
+// TestAttackForwardedWriteClearsReloginCookie: a routine renew is cut
+// short (or stalls), the browser logs in again with the old id and gets a
+// new cookie; then a write that loaded the old id before the renew commits,
+// follows the renew's tombstone and finds the id the re-login reserved.
+// Its 409 must leave the browser's cookie, the re-login's, alone.
+func TestAttackForwardedWriteClearsReloginCookie(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		for _, mode := range []string{"cut", "stalled"} {
+			t.Run(mode, func(t *testing.T) {
+				r := newRig(t, mk(t), sessions.Options{})
+				id1 := r.login("ada")
+				held := r.async(id1, "held", "set:k=v")
+				var stalled chan *httptest.ResponseRecorder
+				resume := make(chan struct{})
+				if mode == "cut" {
+					r.store.createFault.Store(createRefused)
+					if cut := send(r.app, "POST", "/do", id1, ops("", "renew")); cut.Code != 500 {
+						t.Fatalf("cut renew: %d", cut.Code)
+					}
+					r.store.createFault.Store(createOK)
+				} else {
+					inCreate := make(chan struct{})
+					r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
+					stalled = make(chan *httptest.ResponseRecorder, 1)
+					go func() { stalled <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
+					<-inCreate
+				}
+				login := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
+				id3, set, _ := sidOf(login, "sid")
+				if login.Code != 200 || !set {
+					t.Fatalf("re-login: %d", login.Code)
+				}
+				w := held()
+				close(resume)
+				if stalled != nil {
+					<-stalled
+				}
+				if _, _, del := sidOf(w, "sid"); del {
+					t.Errorf("the held write (%d %q) deletes the cookie, the re-login's (whoami %q)", w.Code, strings.TrimSpace(w.Body.String()), r.whoami(id3))
+				}
+			})
+		}
+	})
+}
+
+// TestAttackWriteForwardedIntoLostAnswerRenew: a routine renew's create
+// lands but its answer is lost; before the renew finds out, a write that
+// loaded the old id follows the tombstone into the new record. A write
+// answered 200 must not be lost: the renew goes on with that record.
+func TestAttackWriteForwardedIntoLostAnswerRenew(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		id1 := r.login("ada")
+		held := r.async(id1, "held", "set:cart=apple")
+		paused, resume := make(chan struct{}), make(chan struct{})
+		var once atomic.Bool
+		pause := func(rec *sessions.Record) { // at the renew's check after the lost answer
+			if rec.IsTombstone() && r.store.failed.Load() != nil && once.CompareAndSwap(false, true) {
+				close(paused)
+				<-resume
+			}
+		}
+		r.store.beforeCreate.Store(&pause)
+		r.store.createFault.Store(createAnswerLost)
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() { done <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
+		<-paused
+		r.store.createFault.Store(createOK)
+		w := held()
+		close(resume)
+		renew := <-done
+		id2, _, _ := sidOf(renew, "sid")
+		if w.Code == 200 && r.value(id2, "cart") != "apple" {
+			t.Errorf("a write answered 200 is lost: renew %d, cart under the renew's cookie %q", renew.Code, r.value(id2, "cart"))
+		}
+		if renew.Code != 200 || r.whoami(id2) != "ada" {
+			t.Errorf("the renew whose answer was lost: %d, whoami %q", renew.Code, r.whoami(id2))
+		}
+	})
+}
+
+// TestAttackLostLoginAnswerLocksOut: a login (a renew of an anonymous
+// session into ada's) succeeds, but its answer never reaches the browser,
+// a dropped connection. The browser, still holding the old id, logs in
+// again at once: it must work, every time.
+func TestAttackLostLoginAnswerLocksOut(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		id1, _, _ := sidOf(send(r.app, "POST", "/do", "", ops("", "set:cart=1")), "sid")
+		_ = send(r.app, "POST", "/do", id1, ops("", "user:ada")) // its answer is lost
+		for i := range 2 {
+			again := send(r.app, "POST", "/do", id1, ops("", "user:ada"))
+			id, set, _ := sidOf(again, "sid")
+			if again.Code != 200 || !set || r.whoami(id) != "ada" {
+				t.Errorf("login %d after a lost login answer: %d %q", i, again.Code, strings.TrimSpace(again.Body.String()))
+			}
+		}
+	})
+}
+
+// TestAttackStolenOldIDCancelsVictimRenew: an attacker holds an id the
+// victim's session was renewed away from. When the victim's next renew
+// stalls, a request with the stolen id must not cancel it: the victim's
+// renew succeeds and the victim stays logged in.
+func TestAttackStolenOldIDCancelsVictimRenew(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		stolen := r.login("ada")
+		id2, _, _ := sidOf(send(r.app, "POST", "/do", stolen, ops("", "renew")), "sid")
+		inCreate, resume := make(chan struct{}), make(chan struct{})
+		r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() { done <- send(r.app, "POST", "/do", id2, ops("", "renew")) }()
+		<-inCreate
+		for _, op := range [][]string{{"set:x=1"}, {"destroy"}, {"renew", "user:mallory"}} {
+			send(r.app, "POST", "/do", stolen, ops("", op...))
+		}
+		close(resume)
+		victim := <-done
+		id3, _, _ := sidOf(victim, "sid")
+		if victim.Code != 200 || r.whoami(id3) != "ada" || r.value(id3, "x") != "" {
+			t.Errorf("requests with the stolen id reached the victim's renew: %d, whoami %q, x=%q", victim.Code, r.whoami(id3), r.value(id3, "x"))
+		}
+	})
+}
