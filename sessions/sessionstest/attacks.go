@@ -236,6 +236,37 @@ func runServerAttacks(t *testing.T, mk maker) {
 		}
 		noLiveSessions(t, h, "ada", "logout racing a renew")
 	})
+	t.Run("AttackRenewCutShort", func(t *testing.T) {
+		// The store fails a login's create of the new record, after the
+		// old id became a tombstone naming it. If the record landed (the
+		// answer was lost), the login went through; if not, the old
+		// session is back, values and all. Either way nothing is lost and
+		// the next login works.
+		for _, cut := range []struct {
+			name   string
+			kind   int32
+			status int
+		}{{"answer lost", cutAnswerLost, http.StatusOK}, {"refused", cutRefused, http.StatusInternalServerError}} {
+			h := mk(t, sessions.Options{})
+			c := ittytest.NewClient(t, h.app)
+			login(t, c, "ada", false)
+			c.PostForm("/set", url.Values{"k": {"cart"}, "v": {"apple"}})
+			before, _ := c.Cookie("/", "sid")
+			h.store.cut.Store(cut.kind)
+			r := c.PostForm("/login", url.Values{"user": {"ada"}})
+			after, _ := c.Cookie("/", "sid")
+			if r.StatusCode != cut.status || (after == before) != (cut.status != http.StatusOK) {
+				t.Fatalf("%s: the cut login: %d %q, cookie changed %v", cut.name, r.StatusCode, r.Body, after != before)
+			}
+			if got, cart := whoami(t, c), c.Get("/get?k=cart").Body; got != "ada" || cart != "apple" {
+				t.Fatalf("%s: after the cut login: whoami %q, cart %q, want ada's session with its cart", cut.name, got, cart)
+			}
+			login(t, c, "ada", false)
+			if got := whoami(t, c); got != "ada" {
+				t.Fatalf("%s: the next login: %q", cut.name, got)
+			}
+		}
+	})
 	t.Run("AttackDestroyUserDuringRenew", func(t *testing.T) {
 		h := mk(t, sessions.Options{})
 		c := ittytest.NewClient(t, h.app)

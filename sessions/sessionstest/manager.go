@@ -38,7 +38,16 @@ type countingStore struct {
 	// pause, if set, is called once before the next Create of a record
 	// that is not a tombstone, to hold a renew between its two steps.
 	pause atomic.Pointer[func()]
+	// cut, if set, fails the next Create of a record that is not a
+	// tombstone: cutRefused stores nothing, cutAnswerLost stores it and
+	// fails anyway, as a connection lost after the write would.
+	cut atomic.Int32
 }
+
+const (
+	cutRefused = 1 + iota
+	cutAnswerLost
+)
 
 // ByUser passes the user index through, if the store has one.
 func (c *countingStore) ByUser(ctx context.Context, user string) ([]string, error) {
@@ -69,6 +78,15 @@ func (c *countingStore) Create(ctx context.Context, r *sessions.Record) error {
 	if !r.IsTombstone() {
 		if p := c.pause.Swap(nil); p != nil {
 			(*p)()
+		}
+		switch c.cut.Swap(0) {
+		case cutRefused:
+			return errStoreDown
+		case cutAnswerLost:
+			if err := c.Store.Create(ctx, r); err != nil {
+				return err
+			}
+			return errors.New("connection lost after the write (injected)")
 		}
 	}
 	c.writes.Add(1)
