@@ -162,10 +162,13 @@ func (m *Manager) newRecord(now time.Time) *Record {
 
 // raceWindow is how long after a renew a request that brings the old id
 // may be one the browser sent before the renew's answer reached it: the
-// renew's two store calls, and then some. A request that brings it later
-// comes from a browser that never got the new id (its answer was lost),
-// and starts afresh like any request whose session is gone.
-func (m *Manager) raceWindow() time.Duration { return 2*m.opts.StoreTimeout + 10*time.Second }
+// renew's two store calls, and then some, within the tombstone's life. A
+// request that brings it later comes from a browser that never got the new
+// id (its answer was lost), and starts afresh like any request whose
+// session is gone.
+func (m *Manager) raceWindow() time.Duration {
+	return min(2*m.opts.StoreTimeout+10*time.Second, tombstoneTTL)
+}
 
 // idle is the idle timeout the Manager allows rec now.
 func (m *Manager) idle(rec *Record) time.Duration {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ittygo/itty/sessions"
@@ -121,37 +122,49 @@ func TestAttackLoginRacingStalledRenew(t *testing.T) {
 
 // TestAttackStoreStallPastTimeoutDuringRenew: the store stalls for longer
 // than StoreTimeout at a login's create, and the create lands after the
-// Manager gave up on it (500). The browser, which never got the new id,
-// logs in again with the old one at once: it must work every time, not be
-// refused while the tombstone lives. (The late record is a session nobody
-// holds; it ends at its idle timeout, as any write whose answer is lost.)
+// Manager gave up on it (500). The browser never got the new id; the
+// server cannot tell it from a browser whose parallel request raced a
+// renew that worked, so a login with the old id is refused (409, cookie
+// left alone) while a request could still be racing the renew, and works
+// once that window has passed, instead of for the two minutes the
+// tombstone lives. (The late record is a session nobody holds; it ends at
+// its idle timeout, as any write whose answer is lost.)
 func TestAttackStoreStallPastTimeoutDuringRenew(t *testing.T) {
 	forStores(t, func(t *testing.T, mk storeMaker) {
-		r := newRig(t, mk(t), sessions.Options{StoreTimeout: 100 * time.Millisecond})
-		id1 := r.login("ada")
-		var slow atomic.Bool
-		stall := func(rec *sessions.Record) {
-			if !rec.IsTombstone() {
-				slow.Store(true)
+		synctest.Test(t, func(t *testing.T) {
+			const timeout = 100 * time.Millisecond
+			r := newRig(t, mk(t), sessions.Options{StoreTimeout: timeout})
+			id1 := r.login("ada")
+			var slow atomic.Bool
+			stall := func(rec *sessions.Record) {
+				if !rec.IsTombstone() {
+					slow.Store(true)
+				}
+				if slow.Load() {
+					time.Sleep(3 * timeout)
+				}
 			}
-			if slow.Load() {
-				time.Sleep(300 * time.Millisecond)
+			r.store.beforeCreate.Store(&stall)
+			cut := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
+			time.Sleep(6 * timeout) // the late writes land
+			synctest.Wait()
+			r.store.beforeCreate.Store(nil)
+			if cut.Code != http.StatusInternalServerError {
+				t.Fatalf("the stalled renew: %d, want 500", cut.Code)
 			}
-		}
-		r.store.beforeCreate.Store(&stall)
-		cut := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
-		time.Sleep(600 * time.Millisecond) // the late writes land
-		r.store.beforeCreate.Store(nil)
-		if cut.Code != http.StatusInternalServerError {
-			t.Fatalf("the stalled renew: %d, want 500", cut.Code)
-		}
-		for i := range 3 {
-			again := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
-			id, set, _ := sidOf(again, "sid")
-			if again.Code != 200 || !set || r.whoami(id) != "ada" {
-				t.Errorf("login %d with the old id after the stalled renew: %d %q (want 200 and ada's new cookie)", i, again.Code, strings.TrimSpace(again.Body.String()))
+			early := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
+			if _, set, _ := sidOf(early, "sid"); early.Code != http.StatusConflict || set {
+				t.Errorf("login with the old id at once: %d, sets a cookie %v (want 409, the cookie left alone)", early.Code, set)
 			}
-		}
+			time.Sleep(2*timeout + 10*time.Second) // the race window
+			for i := range 2 {
+				again := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
+				id, set, _ := sidOf(again, "sid")
+				if again.Code != 200 || !set || r.whoami(id) != "ada" {
+					t.Errorf("login %d with the old id after the window: %d %q (want 200 and ada's new cookie)", i, again.Code, strings.TrimSpace(again.Body.String()))
+				}
+			}
+		})
 	})
 }
 
@@ -308,18 +321,141 @@ func TestAttackWriteForwardedIntoLostAnswerRenew(t *testing.T) {
 // TestAttackLostLoginAnswerLocksOut: a login (a renew of an anonymous
 // session into ada's) succeeds, but its answer never reaches the browser,
 // a dropped connection. The browser, still holding the old id, logs in
-// again at once: it must work, every time.
+// again: refused (409, cookie left alone) while it could be a request
+// racing the login, then, once the window has passed, it works, every
+// time; it is never refused for the two minutes the tombstone lives.
 func TestAttackLostLoginAnswerLocksOut(t *testing.T) {
 	forStores(t, func(t *testing.T, mk storeMaker) {
-		r := newRig(t, mk(t), sessions.Options{})
-		id1, _, _ := sidOf(send(r.app, "POST", "/do", "", ops("", "set:cart=1")), "sid")
-		_ = send(r.app, "POST", "/do", id1, ops("", "user:ada")) // its answer is lost
-		for i := range 2 {
-			again := send(r.app, "POST", "/do", id1, ops("", "user:ada"))
-			id, set, _ := sidOf(again, "sid")
-			if again.Code != 200 || !set || r.whoami(id) != "ada" {
-				t.Errorf("login %d after a lost login answer: %d %q", i, again.Code, strings.TrimSpace(again.Body.String()))
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t, mk(t), sessions.Options{StoreTimeout: time.Second})
+			id1, _, _ := sidOf(send(r.app, "POST", "/do", "", ops("", "set:cart=1")), "sid")
+			_ = send(r.app, "POST", "/do", id1, ops("", "user:ada")) // its answer is lost
+			early := send(r.app, "POST", "/do", id1, ops("", "user:ada"))
+			if _, set, _ := sidOf(early, "sid"); early.Code != http.StatusConflict || set {
+				t.Errorf("login at once after a lost login answer: %d, sets a cookie %v (want 409, the cookie left alone)", early.Code, set)
 			}
+			time.Sleep(2*time.Second + 10*time.Second)
+			for i := range 2 {
+				again := send(r.app, "POST", "/do", id1, ops("", "user:ada"))
+				id, set, _ := sidOf(again, "sid")
+				if again.Code != 200 || !set || r.whoami(id) != "ada" {
+					t.Errorf("login %d after the window: %d %q", i, again.Code, strings.TrimSpace(again.Body.String()))
+				}
+			}
+		})
+	})
+}
+
+// TestAttackOldIDLoginLosesWrites: the browser's session is renewed, it
+// writes to the renewed session (200), and then a login it had sent with
+// the old id arrives. The login must not replace the renewed session, and
+// the write answered 200 with it, by a blank one: it is refused (409) and
+// the client's retry with the new id logs in with everything kept.
+func TestAttackOldIDLoginLosesWrites(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		id1, _, _ := sidOf(send(r.app, "POST", "/do", "", ops("", "set:cart=apple")), "sid")
+		id2, _, _ := sidOf(send(r.app, "POST", "/do", id1, ops("", "renew")), "sid")
+		if w := send(r.app, "POST", "/do", id2, ops("", "set:k=v")); w.Code != 200 {
+			t.Fatalf("write: %d", w.Code)
+		}
+		late := send(r.app, "POST", "/do", id1, ops("", "user:ada"))
+		if _, set, _ := sidOf(late, "sid"); late.Code != http.StatusConflict || set {
+			t.Errorf("the login with the old id: %d, sets a cookie %v (want 409, the cookie left alone)", late.Code, set)
+		}
+		retry := send(r.app, "POST", "/do", id2, ops("", "renew", "user:ada"))
+		id3, _, _ := sidOf(retry, "sid")
+		if retry.Code != 200 || r.whoami(id3) != "ada" || r.value(id3, "k") != "v" || r.value(id3, "cart") != "apple" {
+			t.Errorf("the retried login: %d, whoami %q, k=%q cart=%q", retry.Code, r.whoami(id3), r.value(id3, "k"), r.value(id3, "cart"))
+		}
+	})
+}
+
+// TestAttackUserSwitchRestoreAfterDestroy: a renew that changes the user
+// (ada's session becomes bob's) fails at its create, while DestroyUser(ada)
+// or ada's logout runs between its two steps. Both answered success, so
+// ada must have no live session afterwards: the failed switch must not
+// bring ada's old session back.
+func TestAttackUserSwitchRestoreAfterDestroy(t *testing.T) {
+	for _, how := range []string{"DestroyUser", "logout"} {
+		t.Run(how, func(t *testing.T) {
+			forStores(t, func(t *testing.T, mk storeMaker) {
+				r := newRig(t, mk(t), sessions.Options{})
+				id1 := r.login("ada")
+				var logout func() *httptest.ResponseRecorder
+				if how == "logout" {
+					logout = r.async(id1, "logout", "destroy")
+				}
+				inCreate, resume := make(chan struct{}), make(chan struct{})
+				r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
+				r.store.createFault.Store(createRefusedLive)
+				done := make(chan *httptest.ResponseRecorder, 1)
+				go func() { done <- send(r.app, "POST", "/do", id1, ops("", "user:bob")) }()
+				<-inCreate
+				if how == "DestroyUser" {
+					if _, err := r.mgr.DestroyUser(context.Background(), "ada"); err != nil {
+						t.Fatal(err)
+					}
+				} else if w := logout(); w.Code != 200 {
+					t.Fatalf("logout: %d", w.Code)
+				}
+				close(resume)
+				switched := <-done
+				r.store.createFault.Store(createOK)
+				if got := r.whoami(id1); got != "stranger" || r.live("ada") != 0 {
+					t.Errorf("%s succeeded, then the failed switch (%d) left ada's session live: whoami %q, live %d", how, switched.Code, got, r.live("ada"))
+				}
+			})
+		})
+	}
+}
+
+// TestAttackOldIDWithLongStoreTimeout: with a long StoreTimeout the window
+// in which an old id counts as racing its renew is long too, but never
+// longer than the tombstone that tells it so: within it, a read with the
+// old id leaves the browser's cookie alone; past the tombstone's two
+// minutes, the old id is a gone session.
+func TestAttackOldIDWithLongStoreTimeout(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t, mk(t), sessions.Options{StoreTimeout: time.Minute})
+			id1 := r.login("ada")
+			id2, _, _ := sidOf(send(r.app, "POST", "/do", id1, ops("", "renew")), "sid")
+			time.Sleep(110 * time.Second) // in the window: the tombstone still tells
+			if _, _, del := sidOf(send(r.app, "GET", "/whoami", id1, nil), "sid"); del {
+				t.Errorf("a read with an id renewed 110 s ago clears the cookie; the browser may hold %s…", id2[:6])
+			}
+			time.Sleep(15 * time.Second) // past the tombstone's two minutes
+			wr := send(r.app, "POST", "/do", id1, ops("", "set:cart=apple"))
+			if wr.Code != 200 || r.whoami(id2) != "ada" {
+				t.Errorf("a write with an id renewed 125 s ago: %d (want 200, a gone session), the renewed session %q", wr.Code, r.whoami(id2))
+			}
+		})
+	})
+}
+
+// TestAttackDestroyUserExceptEndsKeptTombstone: "sign out my other
+// devices" right after this device's routine renew must leave this
+// device's old id alone: a parallel request with it must not clear the
+// cookie, and a write that loaded it before the renew must still be
+// forwarded into the kept session.
+func TestAttackDestroyUserExceptEndsKeptTombstone(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		id1 := r.login("ada")
+		other := r.login("ada")
+		held := r.async(id1, "held", "set:k=v")
+		id2, _, _ := sidOf(send(r.app, "POST", "/do", id1, ops("", "renew")), "sid")
+		n, err := r.mgr.DestroyUserExcept(context.Background(), "ada", id2)
+		if err != nil || n != 1 || r.whoami(other) != "stranger" || r.whoami(id2) != "ada" {
+			t.Fatalf("DestroyUserExcept: %d %v", n, err)
+		}
+		if _, _, del := sidOf(send(r.app, "GET", "/whoami", id1, nil), "sid"); del {
+			t.Errorf("a read with this device's just-renewed id clears the cookie")
+		}
+		w := held()
+		if _, _, del := sidOf(w, "sid"); w.Code != 200 || del || r.value(id2, "k") != "v" {
+			t.Errorf("the held write of the kept session: %d, clears the cookie %v, k=%q (want 200, forwarded)", w.Code, del, r.value(id2, "k"))
 		}
 	})
 }

@@ -100,24 +100,13 @@ func (b *serverBackend) save(ctx context.Context, s *Session, now time.Time) (bo
 
 // create stores a session the request started.
 func (b *serverBackend) create(ctx context.Context, s *Session, now time.Time) error {
-	switch {
-	case s.moved != nil && s.rec.User == "":
-		// The request brought the old id of a renew: a fresh anonymous
-		// session would replace the browser's new cookie, and log it out,
-		// unless that renew never finished.
+	if s.moved != nil {
+		// The request brought the old id of a renew: a fresh session
+		// would replace the browser's new cookie, and with it the
+		// session and what was written to it since, unless that renew
+		// never finished.
 		if err := b.settle(ctx, s.moved.RenamedTo, now); err != nil {
 			return err
-		}
-	case s.moved != nil:
-		// A login with the old id of a renew may replace the browser's
-		// new cookie: the browser then holds the session it asked for
-		// last, whether or not the renew's answer ever reached it. The
-		// renew's new id is reserved if it is not there yet, so a renew
-		// still running, or its create landing late, fails rather than
-		// leave a session nobody holds.
-		err := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(s.moved.RenamedTo)) })
-		if err != nil && !errors.Is(err, ErrExists) {
-			return fmt.Errorf("sessions: create: %w", err)
 		}
 	}
 	rec := s.rec.Clone()
@@ -260,11 +249,14 @@ func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) e
 // tombstone. If the reservation fails, the record exists: the renew
 // happened after all, and the request goes on with it (commits that
 // followed the old id's tombstone may have merged into it already). If the
-// reservation succeeds, the renew never happens: the old id's tombstone is
-// turned back into the session it was, unless a destroy ended it
-// meanwhile, so the browser keeps its session and loses nothing, and the
-// request fails with err. If the store cannot be reached for either, a
-// request that later brings the old id settles it (see settle).
+// reservation succeeds, the renew never happens, and the request fails
+// with err. A renew that kept the user then turns the old id's tombstone
+// back into the session it was, unless a destroy ended it meanwhile, so
+// the browser keeps its session and loses nothing. A renew that changed
+// the user does not: its tombstone was the new user's, so a DestroyUser or
+// a logout of the old user that ran meanwhile passed it by, and the old
+// session must not come back after them. If the store cannot be reached,
+// a request that later brings the old id settles it (see settle).
 func (b *serverBackend) createFailed(ctx context.Context, s *Session, prev, fresh *Record, err error) error {
 	rerr := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(fresh.ID)) })
 	if errors.Is(rerr, ErrExists) {
@@ -284,6 +276,9 @@ func (b *serverBackend) createFailed(ctx context.Context, s *Session, prev, fres
 	}
 	if rerr != nil {
 		return fmt.Errorf("sessions: renew: %w (and finding out what became of it: %v)", err, rerr)
+	}
+	if prev.User != fresh.User {
+		return fmt.Errorf("sessions: renew: %w", err)
 	}
 	rerr = b.m.call(ctx, func(ctx context.Context) error {
 		return b.store.Update(ctx, prev.ID, func(cur *Record) error {
@@ -381,6 +376,8 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep map[strin
 				switch {
 				case cur.Ended, cur.Scope != b.m.opts.CookieName:
 					return errStop // already ended, or another Manager's
+				case keep[cur.RenamedTo]:
+					return errStop // renewed into a kept session: its tombstone still forwards to it
 				case cur.RenamedTo != "" && cur.User == user:
 					// A renew of this user's session: end the tombstone too,
 					// so commits that would follow it are refused at once,
