@@ -33,6 +33,7 @@ type hookStore struct {
 	beforeUpdate atomic.Pointer[func(id string)]
 	failUpdate   atomic.Bool
 	createFault  atomic.Int32                    // see the create… constants
+	failID       atomic.Pointer[string]          // a live id whose Create fails, storing nothing
 	failed       atomic.Pointer[sessions.Record] // the last live record a createFault hit
 	hangUpdate   atomic.Pointer[chan struct{}]
 	loadDelay    atomic.Int64 // nanoseconds each Load sleeps first
@@ -43,6 +44,9 @@ type hookStore struct {
 func (h *hookStore) Create(ctx context.Context, r *sessions.Record) error {
 	if f := h.beforeCreate.Load(); f != nil {
 		(*f)(r)
+	}
+	if id := h.failID.Load(); id != nil && *id == r.ID && !r.IsTombstone() {
+		return errors.New("store down for this create (injected)")
 	}
 	switch h.createFault.Load() {
 	case createRefused:

@@ -53,4 +53,5 @@ var (
 	errRenewedFirst = &endedError{why: "was renewed by a concurrent request"}
 	errMoved        = &endedError{why: "had moved to a new id"}
 	errCancelled    = &endedError{why: "was ended before its renew finished"}
+	errLost         = &endedError{why: "ended or moved on, longer ago than can be told,"}
 )

@@ -124,8 +124,8 @@ func (m *Manager) Get(req *itty.Request) *Session {
 
 // open loads the session named by the request's session cookie values.
 func (m *Manager) open(r *http.Request, values []string) *Session {
-	s := &Session{m: m, r: r}
 	now := time.Now()
+	s := &Session{m: m, r: r, opened: now}
 	for i, v := range values {
 		s.sentCookie = true
 		if i == maxCookieCandidates {

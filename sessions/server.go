@@ -36,8 +36,10 @@ import (
 // tombstoneTTL is how long tombstones stay: longer than any request runs.
 const tombstoneTTL = 2 * time.Minute
 
-// maxHops bounds how many renames one commit or destroy follows.
-const maxHops = 16
+// maxHops bounds how many renames one commit or destroy follows: more
+// renews of one session than its tombstones' two minutes would hold in
+// any app short of one that renews on every request, many times a second.
+const maxHops = 256
 
 // renewGap bounds how long a commit that followed a routine renew waits
 // for the renew's new record, polling every renewPoll: the two steps of a
@@ -55,6 +57,7 @@ const (
 var (
 	errRenamed = errors.New("sessions: renamed")
 	errStop    = errors.New("sessions: stop")
+	errCrossed = errors.New("sessions: renewed into another user's session")
 )
 
 // serverBackend keeps sessions as records in a Store.
@@ -105,7 +108,7 @@ func (b *serverBackend) create(ctx context.Context, s *Session, now time.Time) e
 		// would replace the browser's new cookie, and with it the
 		// session and what was written to it since, unless that renew
 		// never finished.
-		if err := b.settle(ctx, s.moved.RenamedTo, now); err != nil {
+		if err := b.settle(ctx, s.moved.ID, s.moved.RenamedTo, now); err != nil {
 			return err
 		}
 	}
@@ -153,6 +156,11 @@ func (b *serverBackend) update(ctx context.Context, s *Session, now time.Time) e
 			// The renew did not finish in time; the browser may yet get
 			// its new id, so leave the cookie alone.
 			return errMoved
+		case errors.Is(err, ErrNotFound) && now.Sub(s.opened) >= tombstoneTTL:
+			// Gone, but this request ran for longer than tombstones
+			// live: it may have been renewed away meanwhile, and the
+			// browser may hold the new id, so leave its cookie alone.
+			return errLost
 		case errors.Is(err, ErrNotFound):
 			return errDestroyed
 		case errors.Is(err, errDestroyed) && hop > 0:
@@ -261,18 +269,21 @@ func (b *serverBackend) createFailed(ctx context.Context, s *Session, prev, fres
 	rerr := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(fresh.ID)) })
 	if errors.Is(rerr, ErrExists) {
 		var cur *Record
-		lerr := b.m.call(ctx, func(ctx context.Context) (err error) {
+		rerr = b.m.call(ctx, func(ctx context.Context) (err error) {
 			cur, err = b.store.Load(ctx, fresh.ID)
 			return err
 		})
 		switch {
-		case lerr == nil && !cur.IsTombstone():
+		case rerr == nil && !cur.IsTombstone():
 			s.rec = cur
 			return nil
-		case lerr == nil || errors.Is(lerr, ErrNotFound):
-			return errCancelled // a destroy ended it, or reserved the id itself
+		case rerr == nil || errors.Is(rerr, ErrNotFound):
+			// Reserved by someone else: a destroy, which ends the old
+			// id's tombstone first (the restore below then finds it
+			// ended), or a request with the old id that found this renew
+			// too slow (see settle), which leaves it as it was.
+			rerr = nil
 		}
-		rerr = lerr
 	}
 	if rerr != nil {
 		return fmt.Errorf("sessions: renew: %w (and finding out what became of it: %v)", err, rerr)
@@ -289,7 +300,10 @@ func (b *serverBackend) createFailed(ctx context.Context, s *Session, prev, fres
 			return nil
 		})
 	})
-	if rerr != nil && !errors.Is(rerr, errStop) && !errors.Is(rerr, ErrNotFound) {
+	switch {
+	case errors.Is(rerr, errStop), errors.Is(rerr, ErrNotFound):
+		return errCancelled
+	case rerr != nil:
 		return fmt.Errorf("sessions: renew: %w (and restoring the session: %v)", err, rerr)
 	}
 	return fmt.Errorf("sessions: renew: %w", err)
@@ -305,7 +319,7 @@ func (b *serverBackend) createFailed(ctx context.Context, s *Session, prev, fres
 // away, its process died) does not strand the browser with 409s. Only the
 // id the request's own tombstone names is reserved: a request with an
 // older id cannot cancel a later renew, which another request made.
-func (b *serverBackend) settle(ctx context.Context, id string, now time.Time) error {
+func (b *serverBackend) settle(ctx context.Context, oldID, id string, now time.Time) error {
 	var waitUntil time.Time
 	for tries := 0; tries < maxHops; {
 		var rec *Record
@@ -325,11 +339,13 @@ func (b *serverBackend) settle(ctx context.Context, id string, now time.Time) er
 			if err != nil {
 				return fmt.Errorf("sessions: create: %w", err)
 			}
-			return nil
+			return b.restored(ctx, oldID, now)
 		case err != nil:
 			return fmt.Errorf("sessions: create: %w", err)
-		case rec.Ended || rec.Scope != b.m.opts.CookieName:
+		case rec.Scope != b.m.opts.CookieName:
 			return nil
+		case rec.Ended:
+			return b.restored(ctx, oldID, now)
 		case rec.RenamedTo != "" || b.m.live(rec, now):
 			return errMoved
 		default:
@@ -337,6 +353,27 @@ func (b *serverBackend) settle(ctx context.Context, id string, now time.Time) er
 		}
 	}
 	return errMoved // it keeps appearing and vanishing: leave the cookie alone
+}
+
+// restored returns errMoved if the old id a request brought is a live
+// session again (the renew that had made it a tombstone failed and put it
+// back, see createFailed), so that the request is retried with it rather
+// than replace the browser's cookie with a fresh session.
+func (b *serverBackend) restored(ctx context.Context, oldID string, now time.Time) error {
+	var rec *Record
+	err := b.m.call(ctx, func(ctx context.Context) (err error) {
+		rec, err = b.store.Load(ctx, oldID)
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("sessions: create: %w", err)
+	case b.m.live(rec, now):
+		return errMoved
+	}
+	return nil
 }
 
 // waitFor sleeps renewPoll and reports true while the renew wait that
@@ -356,13 +393,36 @@ func waitFor(until *time.Time) bool {
 // destroy ends the session the request loaded and any renew of it in
 // progress for the same user.
 func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
+	if s.isNew {
+		// The request brought the old id of a renew that ran moments
+		// ago (see Manager.open), and cannot name the session the renew
+		// made, which the browser may hold: errMoved, so that the client
+		// retries with it. If the renew never finished, only its
+		// tombstone is left to end.
+		if err := b.settle(ctx, s.moved.ID, s.moved.RenamedTo, time.Now()); err != nil {
+			return err
+		}
+		_, err := b.end(ctx, s.moved.ID, s.moved.User, nil)
+		if errors.Is(err, errCrossed) {
+			return nil // it renamed into a session that was never made
+		}
+		return err
+	}
 	_, err := b.end(ctx, s.loadedID, s.loadedUser, nil)
+	if errors.Is(err, errCrossed) {
+		// A login ran while this request did: the session is someone
+		// else's now, which this request may not end. The client
+		// retries with the cookie the login set.
+		return errBoundary
+	}
 	return err
 }
 
 // end deletes the live record id and follows renames of it that stay with
-// user, reserving an id a renew has not created yet; it stops at an id in keep. It
-// reports whether it ended a live session.
+// user, reserving an id a renew has not created yet; it stops at an id in
+// keep, and at a tombstone renamed into one. It reports whether it ended a
+// live session, and returns errCrossed if a rename it met went to another
+// user, whose session it leaves alone.
 func (b *serverBackend) end(ctx context.Context, id, user string, keep map[string]bool) (bool, error) {
 	ended := false
 	for hop := range maxHops {
@@ -387,7 +447,7 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep map[strin
 						Ended: true, TombstoneUntil: cur.TombstoneUntil}
 					return nil
 				case cur.RenamedTo != "":
-					return errStop // renewed into another user's session
+					return errCrossed // renewed into another user's session
 				case cur.User != user:
 					return errStop // a stale index entry: not this user's session
 				}
@@ -523,15 +583,63 @@ func (b *serverBackend) destroyUser(ctx context.Context, user, keepID string) (i
 	if err != nil {
 		return 0, err
 	}
+	leads := map[string]bool{} // ids known to rename into a kept one, or not
 	n := 0
 	for _, id := range ids {
+		if keepID != "" {
+			kept, err := b.leadsTo(ctx, user, id, keep, leads)
+			if err != nil {
+				return n, err
+			}
+			if kept {
+				continue // an older id of the kept session, still forwarding to it
+			}
+		}
 		ended, err := b.end(ctx, id, user, keep)
 		if ended {
 			n++
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, errCrossed) {
 			return n, err
 		}
 	}
 	return n, nil
+}
+
+// leadsTo reports whether the renames of user's session that start at id
+// reach an id in keep, and remembers the answer in seen for every id on
+// the way.
+func (b *serverBackend) leadsTo(ctx context.Context, user, id string, keep, seen map[string]bool) (bool, error) {
+	var path []string
+	kept := false
+	for range maxHops {
+		if keep[id] {
+			kept = true
+			break
+		}
+		if v, ok := seen[id]; ok {
+			kept = v
+			break
+		}
+		path = append(path, id)
+		var rec *Record
+		err := b.m.call(ctx, func(ctx context.Context) (err error) {
+			rec, err = b.store.Load(ctx, id)
+			return err
+		})
+		if errors.Is(err, ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return false, err
+		}
+		if rec.Ended || rec.User != user || rec.Scope != b.m.opts.CookieName || rec.RenamedTo == "" {
+			break
+		}
+		id = rec.RenamedTo
+	}
+	for _, p := range path {
+		seen[p] = kept
+	}
+	return kept, nil
 }

@@ -25,6 +25,7 @@ type Session struct {
 	loadedID, loadedUser string
 	loadedRev            uint64
 	loadedSeen           time.Time
+	opened               time.Time // when the request loaded it
 
 	isNew      bool    // the request brought no live session
 	sentCookie bool    // the request sent a session cookie
@@ -278,15 +279,7 @@ func (s *Session) Destroy() error {
 		return s.err
 	}
 	s.destroyed = true
-	if s.isNew && s.moved != nil {
-		// The id was renewed moments ago and the browser may hold the new
-		// one, which this request cannot name: refuse, so that the client
-		// retries with it, rather than answer a logout that did not
-		// happen. The cookie is left alone.
-		s.err = errMoved
-		return s.err
-	}
-	if s.isNew {
+	if s.isNew && s.moved == nil {
 		return nil
 	}
 	if err := s.m.b.destroy(s.r.Context(), s); err != nil {

@@ -2,6 +2,7 @@ package sessionstest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -59,6 +60,9 @@ type actor struct {
 	// noop: the request loaded after ada's session had already ended or
 	// moved to a new id, so it got a fresh session and acts on nothing.
 	noop bool
+	// refused: the logout's Destroy was refused because the session
+	// changed hands while it ran; its request is answered 409.
+	refused bool
 }
 
 // act is the actor's middle step.
@@ -71,7 +75,9 @@ func (a *actor) act(sess *sessions.Session) {
 	case switcher:
 		sess.SetUser("bob")
 	case logout:
-		if err := sess.Destroy(); err != nil {
+		if err := sess.Destroy(); errors.Is(err, sessions.ErrSessionEnded) {
+			a.refused = true
+		} else if err != nil {
 			panic(err)
 		}
 	}
@@ -194,13 +200,13 @@ func runOrder(t *testing.T, mk maker, kinds []actorKind, order []int) bool {
 		case 2:
 			a.step <- struct{}{}
 			<-a.acked
-			if a.kind == logout && !a.noop {
+			if a.kind == logout && !a.noop && !a.refused {
 				history = append(history, event{actor: i, kind: logout, status: 200})
 			}
 		case 3:
 			a.step <- struct{}{}
 			a.rec = <-a.resp
-			if a.kind != logout {
+			if a.kind != logout || a.refused {
 				history = append(history, event{actor: i, kind: a.kind, status: a.rec.Code, noop: a.noop})
 			}
 		}
@@ -237,6 +243,12 @@ func checkInvariants(t *testing.T, h *harness, trace string, actors []*actor, hi
 		case e.noop && e.status != http.StatusOK:
 			return fail("actor %d (%c) on a fresh session answered %d", e.actor, e.kind, e.status)
 		case e.noop:
+		case e.kind == logout && e.status == http.StatusConflict:
+			// A logout may be refused only once the session changed
+			// hands: it may not end the new user's session.
+			if !ended || adaAlive {
+				return fail("logout %d refused with 409 though its session did not change hands", e.actor)
+			}
 		case e.kind == everyDest || e.kind == logout:
 			adaAlive = false
 			ended = true
