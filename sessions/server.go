@@ -182,6 +182,8 @@ func (b *serverBackend) update(ctx context.Context, s *Session, now time.Time) e
 // *endedError if it ended.
 func (b *serverBackend) check(cur *Record, now time.Time, next *string) error {
 	switch {
+	case cur.Ended && cur.RenamedTo != "":
+		return errCancelled // its renew was given up on (see giveUp)
 	case cur.Ended:
 		return errDestroyed
 	case cur.RenamedTo != "" && cur.Forward:
@@ -339,7 +341,7 @@ func (b *serverBackend) settle(ctx context.Context, oldID, id string, now time.T
 			if err != nil {
 				return fmt.Errorf("sessions: create: %w", err)
 			}
-			return b.restored(ctx, oldID, now)
+			return b.giveUp(ctx, oldID, id)
 		case err != nil:
 			return fmt.Errorf("sessions: create: %w", err)
 		case rec.Scope != b.m.opts.CookieName:
@@ -353,6 +355,34 @@ func (b *serverBackend) settle(ctx context.Context, oldID, id string, now time.T
 		}
 	}
 	return errMoved // it keeps appearing and vanishing: leave the cookie alone
+}
+
+// giveUp ends the tombstone oldID, which names the renew's new id that
+// this request has just reserved, so that the renew, failing, does not
+// restore the old session under a cookie the browser will no longer hold
+// (this request sets its own). If the renew restored it first, the old id
+// is a session again and giveUp returns errMoved, as restored does.
+func (b *serverBackend) giveUp(ctx context.Context, oldID, id string) error {
+	err := b.m.call(ctx, func(ctx context.Context) error {
+		return b.store.Update(ctx, oldID, func(cur *Record) error {
+			if cur.Ended || cur.RenamedTo != id {
+				return errStop
+			}
+			// Ended, but still naming the renew: commits that follow it
+			// are refused without clearing the cookie (see check).
+			cur.Ended = true
+			return nil
+		})
+	})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errStop):
+		return b.restored(ctx, oldID, time.Now())
+	case errors.Is(err, ErrNotFound):
+		return nil
+	}
+	return fmt.Errorf("sessions: create: %w", err)
 }
 
 // restored returns errMoved if the old id a request brought is a live
