@@ -102,14 +102,9 @@ func TestAttackLoginRacingStalledRenew(t *testing.T) {
 	forStores(t, func(t *testing.T, mk storeMaker) {
 		r := newRig(t, mk(t), sessions.Options{})
 		id1 := r.login("ada")
-		inCreate, resume := make(chan struct{}), make(chan struct{})
-		r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
-		stalled := make(chan *httptest.ResponseRecorder, 1)
-		go func() { stalled <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
-		<-inCreate
+		resumeRenew := r.stallRenew(id1, "renew")
 		login := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
-		close(resume)
-		rw := <-stalled
+		rw := resumeRenew()
 		id3, set, _ := sidOf(login, "sid")
 		if login.Code != 200 || !set || r.whoami(id3) != "ada" {
 			t.Fatalf("login racing a stalled renew: %d %q, cookie set %v", login.Code, strings.TrimSpace(login.Body.String()), set)
@@ -152,18 +147,7 @@ func TestAttackStoreStallPastTimeoutDuringRenew(t *testing.T) {
 			if cut.Code != http.StatusInternalServerError {
 				t.Fatalf("the stalled renew: %d, want 500", cut.Code)
 			}
-			early := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
-			if _, set, _ := sidOf(early, "sid"); early.Code != http.StatusConflict || set {
-				t.Errorf("login with the old id at once: %d, sets a cookie %v (want 409, the cookie left alone)", early.Code, set)
-			}
-			time.Sleep(2*timeout + 10*time.Second) // the race window
-			for i := range 2 {
-				again := send(r.app, "POST", "/do", id1, ops("", "renew", "user:ada"))
-				id, set, _ := sidOf(again, "sid")
-				if again.Code != 200 || !set || r.whoami(id) != "ada" {
-					t.Errorf("login %d with the old id after the window: %d %q (want 200 and ada's new cookie)", i, again.Code, strings.TrimSpace(again.Body.String()))
-				}
-			}
+			loginRefusedThenAllowed(t, r, id1, 2*timeout+10*time.Second, "renew", "user:ada")
 		})
 	})
 }
@@ -175,18 +159,13 @@ func TestAttackSlowStoreStretchesRenewWait(t *testing.T) {
 	forStores(t, func(t *testing.T, mk storeMaker) {
 		r := newRig(t, mk(t), sessions.Options{})
 		id1 := r.login("ada")
-		inCreate, resume := make(chan struct{}), make(chan struct{})
-		r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
-		stalled := make(chan *httptest.ResponseRecorder, 1)
-		go func() { stalled <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
-		<-inCreate
+		resumeRenew := r.stallRenew(id1, "renew")
 		r.store.loadDelay.Store(int64(3 * time.Millisecond))
 		start := time.Now()
 		w := send(r.app, "POST", "/do", id1, ops("", "set:cart=apple"))
 		took := time.Since(start)
 		r.store.loadDelay.Store(0)
-		close(resume)
-		<-stalled
+		resumeRenew()
 		if took > time.Second {
 			t.Errorf("a write with the old id of a stalled renew waited %v (answer %d), want about half a second", took.Round(time.Millisecond), w.Code)
 		}
@@ -223,14 +202,9 @@ func TestAttackLogoutWithJustRenewedID(t *testing.T) {
 		t.Run("during a stalled renew", func(t *testing.T) {
 			r := newRig(t, mk(t), sessions.Options{})
 			id1 := r.login("ada")
-			inCreate, resume := make(chan struct{}), make(chan struct{})
-			r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
-			done := make(chan *httptest.ResponseRecorder, 1)
-			go func() { done <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
-			<-inCreate
+			resumeRenew := r.stallRenew(id1, "renew")
 			lo := send(r.app, "POST", "/do", id1, ops("", "destroy"))
-			close(resume)
-			renew := <-done
+			renew := resumeRenew()
 			id2, _, _ := sidOf(renew, "sid")
 			if _, _, del := sidOf(lo, "sid"); lo.Code != 200 || !del {
 				t.Errorf("logout during a renew stalled past half a second: %d, clears cookie %v (want 200, cleared)", lo.Code, del)
@@ -335,18 +309,7 @@ func TestAttackLostLoginAnswerLocksOut(t *testing.T) {
 			r := newRig(t, mk(t), sessions.Options{StoreTimeout: time.Second})
 			id1, _, _ := sidOf(send(r.app, "POST", "/do", "", ops("", "set:cart=1")), "sid")
 			_ = send(r.app, "POST", "/do", id1, ops("", "user:ada")) // its answer is lost
-			early := send(r.app, "POST", "/do", id1, ops("", "user:ada"))
-			if _, set, _ := sidOf(early, "sid"); early.Code != http.StatusConflict || set {
-				t.Errorf("login at once after a lost login answer: %d, sets a cookie %v (want 409, the cookie left alone)", early.Code, set)
-			}
-			time.Sleep(2*time.Second + 10*time.Second)
-			for i := range 2 {
-				again := send(r.app, "POST", "/do", id1, ops("", "user:ada"))
-				id, set, _ := sidOf(again, "sid")
-				if again.Code != 200 || !set || r.whoami(id) != "ada" {
-					t.Errorf("login %d after the window: %d %q", i, again.Code, strings.TrimSpace(again.Body.String()))
-				}
-			}
+			loginRefusedThenAllowed(t, r, id1, 2*time.Second+10*time.Second, "user:ada")
 		})
 	})
 }
@@ -391,12 +354,8 @@ func TestAttackUserSwitchRestoreAfterDestroy(t *testing.T) {
 				if how == "logout" {
 					logout = r.async(id1, "logout", "destroy")
 				}
-				inCreate, resume := make(chan struct{}), make(chan struct{})
-				r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
 				r.store.createFault.Store(createRefusedLive)
-				done := make(chan *httptest.ResponseRecorder, 1)
-				go func() { done <- send(r.app, "POST", "/do", id1, ops("", "user:bob")) }()
-				<-inCreate
+				resumeRenew := r.stallRenew(id1, "user:bob")
 				if how == "DestroyUser" {
 					if _, err := r.mgr.DestroyUser(context.Background(), "ada"); err != nil {
 						t.Fatal(err)
@@ -406,8 +365,7 @@ func TestAttackUserSwitchRestoreAfterDestroy(t *testing.T) {
 					// tombstone, a session that is bob's now.
 					t.Fatalf("logout: %d", w.Code)
 				}
-				close(resume)
-				switched := <-done
+				switched := resumeRenew()
 				r.store.createFault.Store(createOK)
 				if got := r.whoami(id1); got != "stranger" || r.live("ada") != 0 {
 					t.Errorf("%s succeeded, then the failed switch (%d) left ada's session live: whoami %q, live %d", how, switched.Code, got, r.live("ada"))
@@ -476,16 +434,11 @@ func TestAttackStolenOldIDCancelsVictimRenew(t *testing.T) {
 		r := newRig(t, mk(t), sessions.Options{})
 		stolen := r.login("ada")
 		id2, _, _ := sidOf(send(r.app, "POST", "/do", stolen, ops("", "renew")), "sid")
-		inCreate, resume := make(chan struct{}), make(chan struct{})
-		r.store.beforeCreate.Store(onceCreate(notTomb, func(*sessions.Record) { close(inCreate); <-resume }))
-		done := make(chan *httptest.ResponseRecorder, 1)
-		go func() { done <- send(r.app, "POST", "/do", id2, ops("", "renew")) }()
-		<-inCreate
+		resumeRenew := r.stallRenew(id2, "renew")
 		for _, op := range [][]string{{"set:x=1"}, {"destroy"}, {"renew", "user:mallory"}} {
 			send(r.app, "POST", "/do", stolen, ops("", op...))
 		}
-		close(resume)
-		victim := <-done
+		victim := resumeRenew()
 		id3, _, _ := sidOf(victim, "sid")
 		if victim.Code != 200 || r.whoami(id3) != "ada" || r.value(id3, "x") != "" {
 			t.Errorf("requests with the stolen id reached the victim's renew: %d, whoami %q, x=%q", victim.Code, r.whoami(id3), r.value(id3, "x"))
@@ -515,17 +468,52 @@ func TestAttackLongRequestOutlivesTombstone(t *testing.T) {
 	})
 }
 
-// stallThenFailRenew holds the next create of a live record (a renew's
-// second step) until resume is closed, then fails it, storing nothing.
-func stallThenFailRenew(r *rig) (inCreate, resume chan struct{}) {
-	inCreate, resume = make(chan struct{}), make(chan struct{})
+// loginRefusedThenAllowed checks that a login (ops) with the old id is
+// refused at once (409, the cookie left alone) and, once window has
+// passed, works every time. It runs in a synctest bubble.
+func loginRefusedThenAllowed(t *testing.T, r *rig, id string, window time.Duration, op ...string) {
+	t.Helper()
+	early := send(r.app, "POST", "/do", id, ops("", op...))
+	if _, set, _ := sidOf(early, "sid"); early.Code != http.StatusConflict || set {
+		t.Errorf("login with the old id at once: %d, sets a cookie %v (want 409, the cookie left alone)", early.Code, set)
+	}
+	time.Sleep(window)
+	for i := range 2 {
+		again := send(r.app, "POST", "/do", id, ops("", op...))
+		nid, set, _ := sidOf(again, "sid")
+		if again.Code != 200 || !set || r.whoami(nid) != "ada" {
+			t.Errorf("login %d with the old id after the window: %d %q (want 200 and ada's new cookie)", i, again.Code, strings.TrimSpace(again.Body.String()))
+		}
+	}
+}
+
+// stallRenew sends a request with id and ops, holds its next create of a
+// live record (a renew's second step), and returns once the request is
+// there, with a function that lets it go on and returns its answer.
+func (r *rig) stallRenew(id string, op ...string) func() *httptest.ResponseRecorder {
+	return r.stall(false, id, op...)
+}
+
+// stallThenFailRenew is stallRenew whose held create, let go, fails,
+// storing nothing.
+func (r *rig) stallThenFailRenew(id string, op ...string) func() *httptest.ResponseRecorder {
+	return r.stall(true, id, op...)
+}
+
+func (r *rig) stall(fail bool, id string, op ...string) func() *httptest.ResponseRecorder {
+	inCreate, resume := make(chan struct{}), make(chan struct{})
 	r.store.beforeCreate.Store(onceCreate(notTomb, func(rec *sessions.Record) {
-		id := rec.ID
-		r.store.failID.Store(&id)
+		if fail {
+			id := rec.ID
+			r.store.failID.Store(&id)
+		}
 		close(inCreate)
 		<-resume
 	}))
-	return inCreate, resume
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() { done <- send(r.app, "POST", "/do", id, ops("", op...)) }()
+	<-inCreate
+	return func() *httptest.ResponseRecorder { close(resume); return <-done }
 }
 
 // TestAttackParallelWriteTakesCutRenewsReservation: a routine renew's
@@ -544,13 +532,9 @@ func TestAttackParallelWriteTakesCutRenewsReservation(t *testing.T) {
 				r := newRig(t, mk(t), sessions.Options{})
 				id1 := r.login("ada")
 				send(r.app, "POST", "/do", id1, ops("", "set:k=v1"))
-				inCreate, resume := stallThenFailRenew(r)
-				done := make(chan *httptest.ResponseRecorder, 1)
-				go func() { done <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
-				<-inCreate
+				resumeRenew := r.stallThenFailRenew(id1, "renew")
 				w := send(r.app, "POST", "/do", id1, ops("", op))
-				close(resume)
-				renew := <-done
+				renew := resumeRenew()
 				browser := id1
 				if v, set, _ := sidOf(w, "sid"); set {
 					browser = v
@@ -580,13 +564,9 @@ func TestAttackWriteAfterRestoreReplacesCookie(t *testing.T) {
 	forStores(t, func(t *testing.T, mk storeMaker) {
 		r := newRig(t, mk(t), sessions.Options{})
 		id1 := r.login("ada")
-		inCreate, resume := stallThenFailRenew(r)
-		done := make(chan *httptest.ResponseRecorder, 1)
-		go func() { done <- send(r.app, "POST", "/do", id1, ops("", "renew")) }()
-		<-inCreate
+		resumeRenew := r.stallThenFailRenew(id1, "renew")
 		held := r.async(id1, "held", "set:cart=apple") // loads the tombstone
-		close(resume)
-		if renew := <-done; renew.Code != http.StatusInternalServerError || r.whoami(id1) != "ada" {
+		if renew := resumeRenew(); renew.Code != http.StatusInternalServerError || r.whoami(id1) != "ada" {
 			t.Fatalf("the cut renew: %d, the old id %q (want 500, restored)", renew.Code, r.whoami(id1))
 		}
 		w := held()
