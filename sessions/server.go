@@ -75,13 +75,19 @@ func (b *serverBackend) load(ctx context.Context, value string) (*Record, error)
 		// waiting on a lock, so no deadline and no closure.
 		return b.store.Load(ctx, value)
 	}
+	return b.loadRecord(ctx, value)
+}
+
+// loadRecord loads id under StoreTimeout. The record is nil whenever the
+// error is not: a call that timed out may still be writing it.
+func (b *serverBackend) loadRecord(ctx context.Context, id string) (*Record, error) {
 	var rec *Record
 	err := b.m.call(ctx, func(ctx context.Context) (err error) {
-		rec, err = b.store.Load(ctx, value)
+		rec, err = b.store.Load(ctx, id)
 		return err
 	})
 	if err != nil {
-		return nil, err // rec may still be written by a call that timed out
+		return nil, err
 	}
 	return rec, nil
 }
@@ -271,10 +277,7 @@ func (b *serverBackend) createFailed(ctx context.Context, s *Session, prev, fres
 	rerr := b.m.call(ctx, func(ctx context.Context) error { return b.store.Create(ctx, b.endedRecord(fresh.ID)) })
 	if errors.Is(rerr, ErrExists) {
 		var cur *Record
-		rerr = b.m.call(ctx, func(ctx context.Context) (err error) {
-			cur, err = b.store.Load(ctx, fresh.ID)
-			return err
-		})
+		cur, rerr = b.loadRecord(ctx, fresh.ID)
 		switch {
 		case rerr == nil && !cur.IsTombstone():
 			s.rec = cur
@@ -324,11 +327,7 @@ func (b *serverBackend) createFailed(ctx context.Context, s *Session, prev, fres
 func (b *serverBackend) settle(ctx context.Context, oldID, id string, now time.Time) error {
 	var waitUntil time.Time
 	for tries := 0; tries < maxHops; {
-		var rec *Record
-		err := b.m.call(ctx, func(ctx context.Context) (err error) {
-			rec, err = b.store.Load(ctx, id)
-			return err
-		})
+		rec, err := b.loadRecord(ctx, id)
 		switch {
 		case errors.Is(err, ErrNotFound) && waitFor(&waitUntil):
 			continue
@@ -390,11 +389,7 @@ func (b *serverBackend) giveUp(ctx context.Context, oldID, id string) error {
 // back, see createFailed), so that the request is retried with it rather
 // than replace the browser's cookie with a fresh session.
 func (b *serverBackend) restored(ctx context.Context, oldID string, now time.Time) error {
-	var rec *Record
-	err := b.m.call(ctx, func(ctx context.Context) (err error) {
-		rec, err = b.store.Load(ctx, oldID)
-		return err
-	})
+	rec, err := b.loadRecord(ctx, oldID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil
@@ -527,11 +522,7 @@ func (b *serverBackend) renamesOf(ctx context.Context, user, id string) (map[str
 			return keep, nil
 		}
 		keep[id] = true
-		var rec *Record
-		err := b.m.call(ctx, func(ctx context.Context) (err error) {
-			rec, err = b.store.Load(ctx, id)
-			return err
-		})
+		rec, err := b.loadRecord(ctx, id)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			return keep, nil
@@ -582,11 +573,7 @@ func (b *serverBackend) userSessions(ctx context.Context, user string) ([]Info, 
 	now := time.Now()
 	var out []Info
 	for _, id := range ids {
-		var rec *Record
-		err := b.m.call(ctx, func(ctx context.Context) (err error) {
-			rec, err = b.store.Load(ctx, id)
-			return err
-		})
+		rec, err := b.loadRecord(ctx, id)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
@@ -652,11 +639,7 @@ func (b *serverBackend) leadsTo(ctx context.Context, user, id string, keep, seen
 			break
 		}
 		path = append(path, id)
-		var rec *Record
-		err := b.m.call(ctx, func(ctx context.Context) (err error) {
-			rec, err = b.store.Load(ctx, id)
-			return err
-		})
+		rec, err := b.loadRecord(ctx, id)
 		if errors.Is(err, ErrNotFound) {
 			break
 		}
