@@ -24,6 +24,7 @@ type route struct {
 // order, which the 405 and OPTIONS answers list.
 type router struct {
 	root    node
+	exact   exactIndex // the nodes of parameter-free patterns, by path (exact.go)
 	methods []string
 }
 
@@ -51,6 +52,9 @@ func (rt *router) add(r *route) {
 			r.method, r.pattern, old.method, old.pattern))
 	}
 	n.setRoute(r, slot)
+	if len(r.names) == 0 {
+		rt.exact.add(r.pattern, n)
+	}
 	if !slices.Contains(rt.methods, r.method) {
 		rt.methods = append(rt.methods, r.method)
 	}
@@ -58,10 +62,18 @@ func (rt *router) add(r *route) {
 
 // find returns the route for method and path, appending parameter values to
 // ps. It allocates nothing unless ps needs to grow. The path must begin with
-// a slash. It tries the greedy walk first and the full search only when the
-// walk dead-ends (see tree.go).
+// a slash. A path that spells a parameter-free pattern is answered from the
+// exact-path index (exact.go); otherwise find tries the greedy walk, and the
+// full search only when the walk dead-ends (see tree.go).
 func (rt *router) find(method, path string, ps *Params) *route {
 	slot := slotOf(method)
+	if rt.exact.mayHold(path) {
+		if n := rt.exact.lookup(path); n != nil {
+			if r := n.accepts(method, slot); r != nil {
+				return r
+			}
+		}
+	}
 	if r := rt.root.walk(path[1:], method, slot, ps); r != nil {
 		return r
 	}

@@ -252,3 +252,42 @@ func TestUnknownMethodAndOddRequestTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestContentTypeIsTheResponses checks that the type a handler's response
+// chose is the one sent, whatever Content-Type the writer's header map
+// already held (earlier middleware, or a writer that keeps its map between
+// responses), and that the header ends with exactly one value.
+func TestContentTypeIsTheResponses(t *testing.T) {
+	app := New()
+	app.Get("/text", func(req *Request) *Response { return NewResponse("t", 200) })
+	app.Get("/html", func(req *Request) *Response { return app.Render(req, "h") })
+	app.Get("/json", func(req *Request) *Response { return app.RenderJSON(req, 1) })
+	app.Get("/created", func(req *Request) *Response {
+		resp := app.Render(req, "c")
+		resp.StatusCode = http.StatusCreated
+		return resp
+	})
+	for _, tc := range []struct {
+		path   string
+		before []string
+		want   string
+	}{
+		{"/html", nil, contentTypeHTML},
+		{"/html", []string{contentTypeHTML}, contentTypeHTML},
+		{"/html", []string{"application/json"}, contentTypeHTML},
+		{"/html", []string{contentTypeHTML, "text/plain"}, contentTypeHTML},
+		{"/html", []string{}, contentTypeHTML},
+		{"/text", []string{contentTypeHTML}, contentTypeText},
+		{"/json", []string{contentTypeText}, contentTypeJSON},
+		{"/created", []string{"image/png"}, contentTypeHTML},
+	} {
+		w := httptest.NewRecorder()
+		if tc.before != nil {
+			w.Header()["Content-Type"] = tc.before
+		}
+		app.ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))
+		if got := w.Result().Header["Content-Type"]; len(got) != 1 || got[0] != tc.want {
+			t.Errorf("GET %s with %q already set: Content-Type %q, want [%q]", tc.path, tc.before, got, tc.want)
+		}
+	}
+}

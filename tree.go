@@ -33,7 +33,7 @@ import (
 // never backing up. That walk is the first branch the search explores, so
 // when it ends at a route, that route is the search's answer too. Only when
 // it dead-ends (as above) does find run the backtracking search from the
-// root. TestGreedyWalkAgreesWithSearch checks the two agree.
+// root. TestFindAgreesWithSearch checks the two agree.
 //
 // Literal children are kept in a small table (see literals): a plain list
 // for a few keys, else a hash table found from the segment's first eight

@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// TestGreedyWalkAgreesWithSearch checks find's greedy first walk against
-// the backtracking search alone, on random route sets built from a few
+// TestFindAgreesWithSearch checks find (the exact-path index, then the
+// greedy first walk) against the backtracking search alone, on random route sets built from a few
 // literals and every converter, so that overlapping routes (where the first
 // choice dead-ends and a later one matches) are common.
-func TestGreedyWalkAgreesWithSearch(t *testing.T) {
+func TestFindAgreesWithSearch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	patSegs := []string{"a", "b", "1", "<int:p>", "<float:p>", "<slug:p>", "<str:p>", "<uuid:p>"}
 	pathSegs := []string{"a", "b", "1", "2.5", "x-y", "a.b", "123e4567-e89b-12d3-a456-426614174000", "", "c"}
