@@ -269,9 +269,8 @@ func BenchmarkSignedCookieStruct(b *testing.B) {
 // StaticAll goes:
 //
 //   - find: matching alone;
-//   - reused: matching, Request set-up, the handler and the write, with
-//     one Request reused (not safe for concurrent use; a measurement only);
-//   - pooled: the same with the Request taken from and returned to the pool;
+//   - pooled: matching, the Request taken from and returned to the pool,
+//     the handler and the write;
 //   - serve: App.ServeHTTP as New gives it, which adds panic recovery and
 //     the checks for unclean paths, cross-origin requests and request bodies;
 //   - serve-noxo: the same with cross-origin protection off, for its cost.
@@ -295,7 +294,7 @@ func benchStack(b *testing.B, set string) {
 	w := &nopWriter{h: http.Header{}}
 	handle := func(req *Request, r *http.Request) {
 		rt := app.router.find(r.Method, r.URL.Path, &req.Params)
-		req.Params.names = rt.names
+		req.Params.route = rt
 		resp := rt.fn(req)
 		w.Header()["Content-Type"] = contentTypeHeader(resp.ContentType)
 		io.WriteString(w, resp.Body)
@@ -306,16 +305,6 @@ func benchStack(b *testing.B, set string) {
 			for _, r := range reqs {
 				ps.reset()
 				app.router.find(r.Method, r.URL.Path, &ps)
-			}
-		}
-	})
-	b.Run("reused", func(b *testing.B) {
-		req := new(Request)
-		for b.Loop() {
-			for _, r := range reqs {
-				req.init(app, r)
-				handle(req, r)
-				req.clear()
 			}
 		}
 	})

@@ -29,27 +29,40 @@ type exactIndex struct {
 }
 
 type exactSlot struct {
-	hash uint64
-	path string
-	node *node
+	first, last uint64 // ends(path)
+	path        string
+	node        *node
 }
 
-// pathHash mixes a path's length with its first and last eight bytes, so
-// that paths sharing a long prefix (/repos/...) still spread, and multiplies
-// for Fibonacci hashing, whose top bits are used.
-func pathHash(s string) uint64 {
-	var a, b uint64
+// ends returns the first and last eight bytes of s as words (four, or all
+// of s, for a shorter one). Together with the length they are all of a path
+// of up to sixteen bytes, so most paths compare without a call to memequal.
+func ends(s string) (first, last uint64) {
 	switch n := len(s); {
 	case n >= 8:
-		a, b = load8(s), load8(s[n-8:])
+		return load8(s), load8(s[n-8:])
 	case n >= 4:
-		a, b = uint64(load4(s)), uint64(load4(s[n-4:]))
+		return uint64(load4(s)), uint64(load4(s[n-4:]))
 	default:
 		for i := 0; i < n; i++ {
-			a = a<<8 | uint64(s[i])
+			first = first<<8 | uint64(s[i])
 		}
+		return first, 0
 	}
-	return (a ^ bits.RotateLeft64(b, 29) ^ uint64(len(s))) * 0x9e3779b97f4a7c15
+}
+
+// pathHash mixes a path's length with its ends, so that paths sharing a
+// long prefix (/repos/...) still spread, and multiplies for Fibonacci
+// hashing, whose top bits are used.
+func pathHash(first, last uint64, n int) uint64 {
+	return (first ^ bits.RotateLeft64(last, 29) ^ uint64(n)) * 0x9e3779b97f4a7c15
+}
+
+// same reports whether s holds path, whose ends are first and last.
+func (s *exactSlot) same(path string, first, last uint64) bool {
+	n := len(path)
+	return s.first == first && s.last == last && len(s.path) == n &&
+		(n <= 16 || s.path[8:n-8] == path[8:n-8])
 }
 
 // filterBit picks a path's bit in seen from its length and last byte,
@@ -70,14 +83,14 @@ func (x *exactIndex) lookup(path string) *node {
 	if !x.mayHold(path) {
 		return nil
 	}
-	h := pathHash(path)
+	first, last := ends(path)
 	mask := uint(len(x.slots) - 1)
-	for i := uint(h >> x.shift); ; i = (i + 1) & mask {
+	for i := uint(pathHash(first, last, len(path)) >> x.shift); ; i = (i + 1) & mask {
 		s := &x.slots[i]
 		if s.node == nil {
 			return nil
 		}
-		if s.hash == h && s.path == path {
+		if s.same(path, first, last) {
 			return s.node
 		}
 	}
@@ -102,7 +115,8 @@ func (x *exactIndex) add(path string, n *node) {
 			}
 		}
 	}
-	x.put(exactSlot{hash: pathHash(path), path: path, node: n})
+	first, last := ends(path)
+	x.put(exactSlot{first: first, last: last, path: path, node: n})
 	x.n++
 	b := filterBit(path)
 	x.seen[b>>6] |= 1 << (b & 63)
@@ -110,7 +124,7 @@ func (x *exactIndex) add(path string, n *node) {
 
 func (x *exactIndex) put(s exactSlot) {
 	mask := uint(len(x.slots) - 1)
-	i := uint(s.hash >> x.shift)
+	i := uint(pathHash(s.first, s.last, len(s.path)) >> x.shift)
 	for x.slots[i].node != nil {
 		i = (i + 1) & mask
 	}

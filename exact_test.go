@@ -16,9 +16,10 @@ func TestExactIndexFindsEveryPath(t *testing.T) {
 	var paths []string
 	for i := range 300 {
 		paths = append(paths,
-			fmt.Sprintf("/repos/%03d/x", i),          // shared prefix and length
-			fmt.Sprintf("/%03d/same/long/suffix", i), // shared suffix
-			fmt.Sprintf("/a%03d-middle-b", i),        // shared ends, differing middle
+			fmt.Sprintf("/repos/%03d/x", i),             // shared prefix and length
+			fmt.Sprintf("/%03d/same/long/suffix", i),    // shared suffix
+			fmt.Sprintf("/a%03d-middle-b", i),           // shared length, differing middle
+			fmt.Sprintf("/ends-same/%03d/ends-same", i), // longer than 16, equal first and last 8 bytes
 		)
 	}
 	paths = append(paths, "/", "/a", "/ab", "/abc", "/abcd", "/abcdefg", "/abcdefgh")
@@ -38,7 +39,7 @@ func TestExactIndexFindsEveryPath(t *testing.T) {
 			t.Fatalf("lookup(%q) = %p, want %p", p, got, nodes[p])
 		}
 	}
-	for _, p := range []string{"/repos/000/y", "/repos/000/x/", "/abcdefghi", "/b", "/A", "/a000-middle-c", "/repos/1000/x"} {
+	for _, p := range []string{"/repos/000/y", "/repos/000/x/", "/abcdefghi", "/b", "/A", "/a000-middle-c", "/repos/1000/x", "/ends-same/999/ends-same", "/ends-same/0000/ends-same"} {
 		if got := x.lookup(p); got != nil {
 			t.Fatalf("lookup(%q) found a node, want none", p)
 		}

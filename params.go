@@ -7,13 +7,13 @@ import "strconv"
 // checked each value against its converter, so Int on an <int:...> parameter
 // and Float on a <float:...> parameter always succeed.
 type Params struct {
-	names  []string // from the matched route; shared, never modified
+	route  *route // the matched route, whose names these are; nil before a match
 	values []string
 	buf    [6]string // backing store for values, so matching allocates nothing
 }
 
 func (p *Params) reset() {
-	p.names = nil
+	p.route = nil
 	if cap(p.values) > len(p.buf) {
 		p.values = p.values[:0] // keep a grown buffer for the next request
 	} else {
@@ -21,18 +21,26 @@ func (p *Params) reset() {
 	}
 }
 
+// names returns the parameter names of the matched route, in path order.
+func (p *Params) names() []string {
+	if p.route == nil {
+		return nil
+	}
+	return p.route.names
+}
+
 // Len returns the number of parameters.
 func (p *Params) Len() int { return len(p.values) }
 
 // Name returns the name of the i'th parameter, in path order.
-func (p *Params) Name(i int) string { return p.names[i] }
+func (p *Params) Name(i int) string { return p.names()[i] }
 
 // Value returns the value of the i'th parameter, in path order.
 func (p *Params) Value(i int) string { return p.values[i] }
 
 // Lookup returns the value of the named parameter and whether the route has it.
 func (p *Params) Lookup(name string) (string, bool) {
-	for i, n := range p.names {
+	for i, n := range p.names() {
 		if n == name {
 			return p.values[i], true
 		}

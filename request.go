@@ -50,7 +50,15 @@ type Request struct {
 	writing  bool // the response has started going out
 }
 
-func (req *Request) init(a *App, r *http.Request) {
+// acquire returns a Request from a's pool pointed at r. Nothing is parsed
+// yet. (Init is written out here, not called: this runs for every request.)
+func (a *App) acquire(r *http.Request) *Request {
+	req, _ := a.pool.Get().(*Request)
+	if req == nil {
+		req = new(Request)
+		req.GET = Values{req: req}
+		req.POST = Values{req: req, form: true}
+	}
 	req.app, req.Raw = a, r
 	req.Method, req.Path, req.Headers = r.Method, r.URL.Path, r.Header
 	req.COOKIES.header = r.Header
@@ -61,6 +69,13 @@ func (req *Request) init(a *App, r *http.Request) {
 		req.Body = &req.body
 		r.Body = &req.body
 	}
+	return req
+}
+
+// release returns req to a's pool.
+func (a *App) release(req *Request) {
+	req.clear()
+	a.pool.Put(req)
 }
 
 // clear readies the Request for the pool. A request that used nothing

@@ -57,7 +57,7 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 		a.unrouted(w, req)
 		return
 	}
-	req.Params.names = rt.names
+	req.Params.route = rt
 	if rt.h != nil {
 		for i, name := range rt.names {
 			r.SetPathValue(name, req.Params.values[i])
@@ -124,22 +124,6 @@ func (a *App) respond(w http.ResponseWriter, r *http.Request, fn HandlerFunc) {
 	a.finish(w, req, fn)
 }
 
-func (a *App) acquire(r *http.Request) *Request {
-	req, _ := a.pool.Get().(*Request)
-	if req == nil {
-		req = new(Request)
-		req.GET = Values{req: req}
-		req.POST = Values{req: req, form: true}
-	}
-	req.init(a, r)
-	return req
-}
-
-func (a *App) release(req *Request) {
-	req.clear()
-	a.pool.Put(req)
-}
-
 // finish runs an itty handler for req and writes its response. The common
 // case (no body, no hooks, a rendered string) runs straight through; the
 // rest is left to afterHandler and writeFull, so this path stays short.
@@ -201,20 +185,28 @@ func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
 // request does both jobs) and returns the Request to the pool.
 func (a *App) done(w http.ResponseWriter, req *Request) {
 	if v := recover(); v != nil {
-		if v == http.ErrAbortHandler {
-			a.release(req)
-			panic(v) // net/http's way to abort a response; it logs nothing
-		}
-		err := &PanicError{Value: v, Stack: debug.Stack()}
-		if req.writing {
-			// The response was already on its way: all we can do is log.
-			a.logger().Error("itty: panic while writing the response", "method", req.Method, "path", req.Path,
-				"err", err, "stack", string(err.Stack))
-		} else {
-			a.write(w, req, a.errorPage(req, err))
-		}
+		a.recovered(w, req, v)
 	}
-	a.release(req)
+	req.clear() // release, written out: this runs for every request
+	a.pool.Put(req)
+}
+
+// recovered answers a request whose handler panicked with v: a 500, or only
+// a log line once the response has started. http.ErrAbortHandler, net/http's
+// way to abort a response, is passed on after the Request is released.
+func (a *App) recovered(w http.ResponseWriter, req *Request, v any) {
+	if v == http.ErrAbortHandler {
+		a.release(req)
+		panic(v) // net/http logs nothing for it
+	}
+	err := &PanicError{Value: v, Stack: debug.Stack()}
+	if req.writing {
+		// The response was already on its way: all we can do is log.
+		a.logger().Error("itty: panic while writing the response", "method", req.Method, "path", req.Path,
+			"err", err, "stack", string(err.Stack))
+		return
+	}
+	a.write(w, req, a.errorPage(req, err))
 }
 
 // write sends resp. A response carrying an error (an invalid cookie, a

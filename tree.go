@@ -235,7 +235,18 @@ func (n *node) next(tail string, more bool, m *match) *route {
 
 // cutSegment splits rest at its first slash; more reports whether there was one.
 func cutSegment(rest string) (seg, tail string, more bool) {
-	for i := 0; i < len(rest); i++ { // a loop beats IndexByte on short segments
+	i := 0
+	if len(rest) >= 8 {
+		// Most segments end within eight bytes: look at them as one word
+		// (the zero-byte test of window, on rest ^ slashes).
+		x := load8(rest) ^ slashes
+		if zero := (x - 0x0101010101010101) &^ x & 0x8080808080808080; zero != 0 {
+			i = bits.TrailingZeros64(zero) >> 3
+			return rest[:i], rest[i+1:], true
+		}
+		i = 8
+	}
+	for ; i < len(rest); i++ { // a loop beats IndexByte on short segments
 		if rest[i] == '/' {
 			return rest[:i], rest[i+1:], true
 		}
@@ -260,6 +271,9 @@ type literals struct {
 	empty  *node // the "" child, ending a pattern such as /greet/<str:name>/
 }
 
+// slashes is eight slashes as one word, for window and cutSegment.
+const slashes = 0x2f2f2f2f2f2f2f2f
+
 // smallLiterals is the most keys a table scans instead of hashing: up to
 // it, comparing each key's first byte costs less than computing a window.
 const smallLiterals = 4
@@ -276,7 +290,6 @@ type literalSlot struct {
 // key as a whole segment have the same window; for a key shorter than
 // eight bytes, the same window means the same segment.
 func window(s string) uint64 {
-	const slashes = 0x2f2f2f2f2f2f2f2f
 	var w uint64
 	switch n := len(s); {
 	case n >= 8:
