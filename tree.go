@@ -28,8 +28,8 @@ import (
 // to "42" and tries the str child, which leads to "photos": a match, with
 // name=42.
 //
-// Backing up is rare in real route sets, so find first takes the cheap
-// greedy walk: at each segment, the choice the full search would try first,
+// Backing up is rare in real route sets, so find (once the exact-path index
+// of exact.go has no answer) first takes the cheap greedy walk: at each segment, the choice the full search would try first,
 // never backing up. That walk is the first branch the search explores, so
 // when it ends at a route, that route is the search's answer too. Only when
 // it dead-ends (as above) does find run the backtracking search from the
