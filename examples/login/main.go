@@ -2,8 +2,12 @@
 // done with itty's sessions package: log in with a password, stay logged in
 // across restarts (sessions are files under -data), log out for real.
 //
-//	go run ./examples/login -data ./sessions -demo
+//	go run ./examples/login -demo
 //	open http://127.0.0.1:8000/login     # user demo, password demo (with -demo only)
+//
+// The session files go under the user's cache directory (itty-login in
+// $XDG_CACHE_HOME or ~/.cache on Linux) unless -data names another; the
+// program logs where.
 //
 // On several machines, keep the sessions in Redis instead:
 //
@@ -24,6 +28,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +40,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
 	kind := flag.String("store", "files", "where sessions live: files (one machine), redis or postgres (several)")
-	data := flag.String("data", "sessions", "directory for session files (-store files)")
+	data := flag.String("data", "", "directory for session files (-store files; default itty-login in the user's cache directory)")
 	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL (-store redis)")
 	dsn := flag.String("postgres", "postgres://localhost/itty", "PostgreSQL connection string (-store postgres)")
 	usersFile := flag.String("users", "", "file of name:HASH lines (see -hash)")
@@ -61,6 +66,16 @@ func main() {
 	case len(users) == 0:
 		log.Print("login: no users: add some with -users FILE (see -hash), or try it with -demo")
 	}
+	if *kind == "files" && *data == "" {
+		// Not the working directory: run from a source tree, the files
+		// would land among the sources.
+		if *data, err = defaultDataDir(); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if *kind == "files" {
+		log.Printf("login: session files in %s", *data)
+	}
 	store, closeStore, err := openStore(*kind, *data, *redisURL, *dsn)
 	if err != nil {
 		log.Fatal(err)
@@ -73,6 +88,16 @@ func main() {
 	if err := app.Run(*addr); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// defaultDataDir is where session files go when -data names no directory:
+// itty-login in the user's cache directory, which is the user's own.
+func defaultDataDir() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no -data directory and no cache directory to default to: %w", err)
+	}
+	return filepath.Join(cache, "itty-login"), nil
 }
 
 // loadUsers returns the users in path, plus the demo user in demo mode.

@@ -134,3 +134,39 @@ func TestLoginApp(t *testing.T) {
 		t.Fatalf("alice: %q", got)
 	}
 }
+
+// TestSessionFilesDefaultToCacheDir runs the program as its doc comment
+// does, without -data: the session files must land in the user's cache
+// directory, never in the working directory (a source tree, when run with
+// go run from the repository).
+func TestSessionFilesDefaultToCacheDir(t *testing.T) {
+	home := t.TempDir()
+	prog := exampletest.Build(t, ".")
+	// HOME covers systems whose cache directory is under it (macOS);
+	// XDG_CACHE_HOME is the cache directory on Linux and the BSDs.
+	prog.Env = []string{"HOME=" + home, "XDG_CACHE_HOME=" + filepath.Join(home, "cache")}
+	work, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadDir(work)
+	proc := prog.Start(t, "-demo")
+	b := newBrowser(t, proc.URL)
+	if resp, _ := b.do("POST", "/login", url.Values{"username": {"demo"}, "password": {"demo"}}); resp.StatusCode != 302 {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	m := regexp.MustCompile(`session files in (\S+)`).FindStringSubmatch(proc.Logs())
+	if m == nil {
+		t.Fatalf("the program does not say where the session files are:\n%s", proc.Logs())
+	}
+	if rel, err := filepath.Rel(home, m[1]); err != nil || strings.HasPrefix(rel, "..") {
+		t.Fatalf("session files in %s, outside the user's directories (%s)", m[1], home)
+	}
+	files, err := filepath.Glob(filepath.Join(m[1], "sessions", "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no session file under %s after a login (%v)", m[1], err)
+	}
+	if after, _ := os.ReadDir(work); len(after) != len(before) {
+		t.Fatalf("the working directory gained entries: %d before, %d after", len(before), len(after))
+	}
+}
