@@ -31,6 +31,7 @@ type hookStore struct {
 	sessions.Store
 	beforeCreate atomic.Pointer[func(*sessions.Record)]
 	beforeUpdate atomic.Pointer[func(id string)]
+	beforeCall   atomic.Pointer[func(ctx context.Context, op, id string)] // every call, first
 	failUpdate   atomic.Bool
 	createFault  atomic.Int32                    // see the create… constants
 	failID       atomic.Pointer[string]          // a live id whose Create fails, storing nothing
@@ -41,7 +42,15 @@ type hookStore struct {
 	writes       atomic.Int64
 }
 
+// call runs the beforeCall hook, if any.
+func (h *hookStore) call(ctx context.Context, op, id string) {
+	if f := h.beforeCall.Load(); f != nil {
+		(*f)(ctx, op, id)
+	}
+}
+
 func (h *hookStore) Create(ctx context.Context, r *sessions.Record) error {
+	h.call(ctx, "Create", r.ID)
 	if f := h.beforeCreate.Load(); f != nil {
 		(*f)(r)
 	}
@@ -81,12 +90,14 @@ const (
 )
 
 func (h *hookStore) Load(ctx context.Context, id string) (*sessions.Record, error) {
+	h.call(ctx, "Load", id)
 	time.Sleep(time.Duration(h.loadDelay.Load()))
 	h.loads.Add(1)
 	return h.Store.Load(ctx, id)
 }
 
 func (h *hookStore) Update(ctx context.Context, id string, fn func(*sessions.Record) error) error {
+	h.call(ctx, "Update", id)
 	if f := h.beforeUpdate.Load(); f != nil {
 		(*f)(id)
 	}
@@ -105,6 +116,7 @@ func (h *hookStore) Update(ctx context.Context, id string, fn func(*sessions.Rec
 }
 
 func (h *hookStore) Delete(ctx context.Context, id string) error {
+	h.call(ctx, "Delete", id)
 	if h.failUpdate.Load() {
 		return errors.New("store down (injected)")
 	}
@@ -112,6 +124,7 @@ func (h *hookStore) Delete(ctx context.Context, id string) error {
 }
 
 func (h *hookStore) ByUser(ctx context.Context, user string) ([]string, error) {
+	h.call(ctx, "ByUser", user)
 	return h.Store.(sessions.UserIndex).ByUser(ctx, user)
 }
 

@@ -238,9 +238,10 @@ func (m *Manager) UserSessions(ctx context.Context, user string) ([]Info, error)
 }
 
 // DestroyUser ends every session of user ("log out everywhere") and returns
-// how many it ended. When it returns without error, the user has no live
-// session left that existed when it started: requests of those sessions
-// still in flight, and renews in progress, cannot bring one back. It
+// how many it ended, counting a session cut halfway through a renew once.
+// When it returns without error, the user has no live session left that
+// existed when it started: requests of those sessions still in flight, and
+// renews in progress, cannot bring one back. It
 // returns ErrNotSupported where UserSessions does.
 func (m *Manager) DestroyUser(ctx context.Context, user string) (int, error) {
 	return m.b.destroyUser(ctx, user, "")

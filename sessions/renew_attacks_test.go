@@ -672,3 +672,126 @@ func TestAttackLogoutLoadedBeforeLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackDestroyUserInterleavedWithRenew: "sign out my other devices"
+// (DestroyUserExcept for this device's id) or "sign out everywhere"
+// (DestroyUser) runs while a routine renew commits, of this device's
+// session or of the other device's. The renew is placed before each of the
+// destroy's store calls in turn, and the destroy before each of the
+// renew's. Whatever the order, each browser ends up signed in or out under
+// whichever id it holds (the renewed one if the renew's answer gave it, the
+// old one if the renew was refused) as the call promised, and the count
+// the call returns is the number of sessions it ended, however many ids
+// the user index listed for them.
+func TestAttackDestroyUserInterleavedWithRenew(t *testing.T) {
+	for _, call := range []string{"DestroyUserExcept", "DestroyUser"} {
+		for _, renewed := range []string{"this device", "other device"} {
+			for _, placed := range []string{"renew inside destroy", "destroy inside renew"} {
+				o := interleaving{except: call == "DestroyUserExcept", renewThis: renewed == "this device", renewInside: placed == "renew inside destroy"}
+				t.Run(call+"/"+renewed+"/"+placed, func(t *testing.T) {
+					forStores(t, func(t *testing.T, mk storeMaker) {
+						for o.step = 0; o.run(t, mk); o.step++ {
+						}
+						if o.step < 3 {
+							t.Fatalf("the outer actor made %d store calls: the hook does not see them", o.step)
+						}
+					})
+				})
+			}
+		}
+	}
+}
+
+// destroyerKey marks the context of the destroy, so that the store hook can
+// tell its calls from the renew's.
+type destroyerKey struct{}
+
+// interleaving is one order of TestAttackDestroyUserInterleavedWithRenew:
+// the inner actor runs whole just before the outer one's store call number
+// step.
+type interleaving struct {
+	except      bool // DestroyUserExcept(this device's id), not DestroyUser
+	renewThis   bool // the renew is of this device's session, not the other's
+	renewInside bool // the renew is the inner actor
+	step        int
+}
+
+// run runs the order and checks the promises. It reports whether the outer
+// actor made store call number step; if it did not, the inner actor ran
+// after it, and later steps would repeat this order.
+func (o interleaving) run(t *testing.T, mk storeMaker) bool {
+	t.Helper()
+	r := newRig(t, mk(t), sessions.Options{})
+	this, other := r.login("ada"), r.login("ada")
+	renewing := other
+	if o.renewThis {
+		renewing = this
+	}
+	var (
+		renew              *httptest.ResponseRecorder
+		n                  int
+		err                error
+		calls              atomic.Int32
+		innerRan, outerRun atomic.Bool
+		destroyCtx         = context.WithValue(context.Background(), destroyerKey{}, true)
+	)
+	runRenew := func() { renew = send(r.app, "POST", "/do", renewing, ops("", "renew")) }
+	runDestroy := func() {
+		if o.except {
+			n, err = r.mgr.DestroyUserExcept(destroyCtx, "ada", this)
+		} else {
+			n, err = r.mgr.DestroyUser(destroyCtx, "ada")
+		}
+	}
+	outer, inner := runDestroy, runRenew
+	if !o.renewInside {
+		outer, inner = runRenew, runDestroy
+	}
+	hook := func(ctx context.Context, op, id string) {
+		fromDestroy := ctx.Value(destroyerKey{}) != nil
+		if outerRun.Load() && fromDestroy == o.renewInside &&
+			int(calls.Add(1))-1 == o.step && innerRan.CompareAndSwap(false, true) {
+			inner()
+		}
+	}
+	r.store.beforeCall.Store(&hook)
+	outerRun.Store(true)
+	outer()
+	outerRun.Store(false)
+	r.store.beforeCall.Store(nil)
+	madeCall := innerRan.Load()
+	if !madeCall {
+		inner()
+	}
+
+	order := fmt.Sprintf("step %d", o.step)
+	want := map[bool]int{true: 1, false: 2}[o.except]
+	if err != nil || n != want {
+		t.Errorf("%s: the destroy ended %d, %v; want %d", order, n, err, want)
+	}
+	held := renewing // the id the renewing browser holds now
+	switch id, set, _ := sidOf(renew, "sid"); {
+	case renew.Code == http.StatusOK && set:
+		held = id
+	case renew.Code == http.StatusOK, renew.Code == http.StatusConflict:
+	default:
+		t.Errorf("%s: the renew answered %d %q", order, renew.Code, strings.TrimSpace(renew.Body.String()))
+	}
+	thisHeld, otherHeld := this, other
+	if o.renewThis {
+		thisHeld = held
+	} else {
+		otherHeld = held
+	}
+	wantThis := map[bool]string{true: "ada", false: "stranger"}[o.except]
+	if got := r.whoami(thisHeld); got != wantThis {
+		t.Errorf("%s: this device (renew %d) is %q, want %q", order, renew.Code, got, wantThis)
+	}
+	if got := r.whoami(otherHeld); got != "stranger" {
+		t.Errorf("%s: the other device (renew %d) is %q, want signed out", order, renew.Code, got)
+	}
+	if live := r.live("ada"); live != 2-want {
+		t.Errorf("%s: ada has %d live sessions, want %d", order, live, 2-want)
+	}
+	return madeCall
+}

@@ -427,13 +427,13 @@ func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
 		if err := b.settle(ctx, s.moved.ID, s.moved.RenamedTo, time.Now()); err != nil {
 			return err
 		}
-		_, err := b.end(ctx, s.moved.ID, s.moved.User, nil)
+		_, err := b.end(ctx, s.moved.ID, s.moved.User, nil, nil)
 		if errors.Is(err, errCrossed) {
 			return nil // it renamed into a session that was never made
 		}
 		return err
 	}
-	_, err := b.end(ctx, s.loadedID, s.loadedUser, nil)
+	_, err := b.end(ctx, s.loadedID, s.loadedUser, nil, nil)
 	if errors.Is(err, errCrossed) {
 		// A login ran while this request did: the session is someone
 		// else's now, which this request may not end. The client
@@ -446,12 +446,15 @@ func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
 // end deletes the live record id and follows renames of it that stay with
 // user, reserving an id a renew has not created yet; it stops at an id in
 // keep, and at a tombstone renamed into one. It reports whether it ended a
-// live session, and returns errCrossed if a rename it met went to another
-// user, whose session it leaves alone.
-func (b *serverBackend) end(ctx context.Context, id, user string, keep map[string]bool) (bool, error) {
+// session, live or halfway through a renew, and returns errCrossed if a
+// rename it met went to another user, whose session it leaves alone. done,
+// if not nil, holds the ids earlier calls of one destroy deleted or
+// reserved; end adds its own, so that two ids of one session, both listed
+// by the user index, count as one session ended.
+func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map[string]bool) (bool, error) {
 	ended := false
 	for hop := range maxHops {
-		if keep[id] {
+		if keep[id] || done[id] {
 			return ended, nil
 		}
 		var next string
@@ -492,7 +495,16 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep map[strin
 			if errors.Is(err, ErrExists) {
 				continue // it just did: end it
 			}
-			return ended, err
+			if err != nil {
+				return ended, err
+			}
+			// The reservation ends the session as surely as a delete
+			// would: the renew's create fails, and its tombstones are
+			// ended.
+			if done != nil {
+				done[id] = true
+			}
+			return true, nil
 		case errors.Is(err, ErrNotFound):
 			return ended, nil
 		case errors.Is(err, errStop):
@@ -503,6 +515,9 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep map[strin
 			ended = true
 			if err := b.m.call(ctx, func(ctx context.Context) error { return b.store.Delete(ctx, id) }); err != nil {
 				return ended, err
+			}
+			if done != nil {
+				done[id] = true
 			}
 		}
 		if next == "" {
@@ -601,6 +616,7 @@ func (b *serverBackend) destroyUser(ctx context.Context, user, keepID string) (i
 		return 0, err
 	}
 	leads := map[string]bool{} // ids known to rename into a kept one, or not
+	done := map[string]bool{}  // ids this destroy deleted or reserved
 	n := 0
 	for _, id := range ids {
 		if keepID != "" {
@@ -612,7 +628,7 @@ func (b *serverBackend) destroyUser(ctx context.Context, user, keepID string) (i
 				continue // an older id of the kept session, still forwarding to it
 			}
 		}
-		ended, err := b.end(ctx, id, user, keep)
+		ended, err := b.end(ctx, id, user, keep, done)
 		if ended {
 			n++
 		}
