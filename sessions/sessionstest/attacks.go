@@ -279,8 +279,8 @@ func runServerAttacks(t *testing.T, mk maker) {
 		done := make(chan *ittytest.Response, 1)
 		go func() { done <- c.PostForm("/login", url.Values{"user": {"ada"}}) }()
 		<-held
-		if _, err := h.mgr.DestroyUser(context.Background(), "ada"); err != nil {
-			t.Fatal(err)
+		if n, err := h.mgr.DestroyUser(context.Background(), "ada"); err != nil || n != 1 {
+			t.Fatalf("DestroyUser during a renew: %d ended, %v; want the one session, cut halfway", n, err)
 		}
 		close(release)
 		if r := <-done; r.StatusCode != http.StatusConflict {
@@ -290,5 +290,17 @@ func runServerAttacks(t *testing.T, mk maker) {
 		if got := whoami(t, c); got != "stranger" {
 			t.Fatalf("after DestroyUser: %q", got)
 		}
+	})
+	t.Run("AttackDestroyUserCountsRenewedSessionTwice", func(t *testing.T) {
+		// The user index may list a renewed session under its old id (a
+		// tombstone) and its new one: the count is of sessions, not ids.
+		h := mk(t, sessions.Options{})
+		c := ittytest.NewClient(t, h.app)
+		login(t, c, "ada", false)
+		login(t, c, "ada", false)
+		if n, err := h.mgr.DestroyUser(context.Background(), "ada"); err != nil || n != 1 {
+			t.Fatalf("DestroyUser after a renew: %d ended, %v; want 1", n, err)
+		}
+		noLiveSessions(t, h, "ada", "DestroyUser after a renew")
 	})
 }
