@@ -10,6 +10,7 @@ import (
 
 	"github.com/ittygo/itty/sessions"
 	"github.com/ittygo/itty/sessions/pgstore"
+	"github.com/ittygo/itty/sessions/sessionstest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -123,11 +124,11 @@ func TestCleanupLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed.Close()
-	logs := &logBuffer{}
+	logs := &sessionstest.LogBuffer{}
 	broken := pgstore.New(closed, s.Table(), pgstore.CleanupInterval(10*time.Millisecond),
 		pgstore.Logger(slog.New(slog.NewTextHandler(logs, nil))))
 	defer broken.Close()
-	for deadline := time.Now().Add(5 * time.Second); !logs.contains("pgstore: cleanup failed"); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); !logs.Contains("pgstore: cleanup failed"); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no failed round logged: %q", logs.String())
 		}

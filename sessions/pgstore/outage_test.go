@@ -8,6 +8,7 @@ import (
 
 	"github.com/ittygo/itty/sessions"
 	"github.com/ittygo/itty/sessions/pgstore"
+	"github.com/ittygo/itty/sessions/sessionstest"
 )
 
 // TestOutage crashes PostgreSQL (pg_ctl stop -m immediate) under a
@@ -19,8 +20,8 @@ func TestOutage(t *testing.T) {
 	srv, pool := ownServer(t)
 	store := pgstore.New(pool, "")
 	defer store.Close()
-	a := newLoginApp(t, store, sessions.Options{CookieName: "sid"})
-	c := a.login(t, "ada")
+	a := sessionstest.NewLoginApp(t, store, sessions.Options{CookieName: "sid"})
+	c := a.Login(t, "ada")
 
 	if err := srv.Stop("immediate"); err != nil {
 		t.Fatal(err)
@@ -40,13 +41,13 @@ func TestOutage(t *testing.T) {
 		slowest = max(slowest, time.Since(start))
 		time.Sleep(10 * time.Millisecond)
 	}
-	if !a.logs.contains("sessions: load: pgstore: load") {
-		t.Fatalf("no logged reason:\n%s", a.logs.String())
+	if !a.Logs.Contains("sessions: load: pgstore: load") {
+		t.Fatalf("no logged reason:\n%s", a.Logs.String())
 	}
-	lines := strings.Split(strings.TrimSpace(a.logs.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(a.Logs.String()), "\n")
 	t.Logf("the first and the last logged reason:\n%s\n%s", lines[0], lines[len(lines)-1])
-	if a.logs.contains("panic") {
-		t.Fatalf("a panic was logged:\n%s", a.logs.String())
+	if a.Logs.Contains("panic") {
+		t.Fatalf("a panic was logged:\n%s", a.Logs.String())
 	}
 
 	restart := time.Now()

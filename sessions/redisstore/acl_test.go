@@ -124,8 +124,8 @@ func TestACL(t *testing.T) {
 		sessionstest.RunManager(t, sessionstest.Caps{ServerSide: true}, newStore)
 	})
 	t.Run("DerivedPrefix", func(t *testing.T) {
-		a := newLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: uniqueCookie("acl_sid")})
-		c := a.login(t, "ada")
+		a := sessionstest.NewLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: uniqueCookie("acl_sid")})
+		c := a.Login(t, "ada")
 		if r := c.PostForm("/everywhere", nil); r.StatusCode != 200 || r.Body != "1" {
 			t.Fatalf("log out everywhere: %d %q", r.StatusCode, r.Body)
 		}

@@ -123,13 +123,13 @@ func TestClusterLogoutEverywhere(t *testing.T) {
 	t.Parallel()
 	rdb := newClusterClient(t, nil)
 	store := redisstore.New(rdb, "")
-	a := newLoginApp(t, store, sessions.Options{CookieName: uniqueCookie("cluster_sid")})
+	a := sessionstest.NewLoginApp(t, store, sessions.Options{CookieName: uniqueCookie("cluster_sid")})
 	ctx := context.Background()
 	var devices []*ittytest.Client
 	nodes := map[string]bool{}
 	for range 12 {
-		c := a.login(t, "ada")
-		id, _ := c.Cookie("/", a.mgr.CookieName())
+		c := a.Login(t, "ada")
+		id, _ := c.Cookie("/", a.Mgr.CookieName())
 		node, err := rdb.MasterForKey(ctx, store.Prefix()+"s:"+id)
 		if err != nil {
 			t.Fatal(err)
@@ -140,7 +140,7 @@ func TestClusterLogoutEverywhere(t *testing.T) {
 	if len(nodes) < 2 {
 		t.Fatalf("12 sessions of one user all on %v", nodes)
 	}
-	if infos, err := a.mgr.UserSessions(ctx, "ada"); err != nil || len(infos) != 12 {
+	if infos, err := a.Mgr.UserSessions(ctx, "ada"); err != nil || len(infos) != 12 {
 		t.Fatalf("UserSessions: %d, %v; want 12", len(infos), err)
 	}
 	if r := devices[0].PostForm("/logout", nil); r.StatusCode != 200 {
@@ -160,8 +160,8 @@ func TestClusterLogoutEverywhere(t *testing.T) {
 	if r := devices[2].PostForm("/login", url.Values{"user": {"ada"}}); r.StatusCode != 200 {
 		t.Fatalf("login again: %d %q", r.StatusCode, r.Body)
 	}
-	if strings.Contains(a.logs.String(), "CROSSSLOT") || strings.Contains(a.logs.String(), "level=ERROR") {
-		t.Fatalf("errors logged:\n%s", a.logs.String())
+	if strings.Contains(a.Logs.String(), "CROSSSLOT") || strings.Contains(a.Logs.String(), "level=ERROR") {
+		t.Fatalf("errors logged:\n%s", a.Logs.String())
 	}
 	t.Logf("12 sessions of one user on %d masters; logout, log out everywhere (11 ended) and a new login all worked", len(nodes))
 }

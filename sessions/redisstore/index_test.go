@@ -13,6 +13,7 @@ import (
 
 	"github.com/ittygo/itty/sessions"
 	"github.com/ittygo/itty/sessions/redisstore"
+	"github.com/ittygo/itty/sessions/sessionstest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -139,13 +140,13 @@ func TestIndexOrderOnCluster(t *testing.T) {
 	hook := &orderHook{t: t, admin: admin, prefix: prefix}
 	rdb.AddHook(hook)
 	store := redisstore.New(rdb, prefix)
-	a := newLoginApp(t, store, sessions.Options{CookieName: uniqueCookie("order_sid")})
+	a := sessionstest.NewLoginApp(t, store, sessions.Options{CookieName: uniqueCookie("order_sid")})
 
 	var wg sync.WaitGroup
 	for i := range 12 {
 		wg.Go(func() {
 			user := []string{"ada", "bob", "cleo"}[i%3]
-			c := a.login(t, user)
+			c := a.Login(t, user)
 			for range 3 { // renews of the same user
 				c.PostForm("/login", url.Values{"user": {user}})
 			}
@@ -212,8 +213,8 @@ func TestIndexOrderOnCluster(t *testing.T) {
 	if hook.checks.Load() < 50 {
 		t.Fatalf("only %d checks: the hook did not see the store's writes", hook.checks.Load())
 	}
-	if strings.Contains(a.logs.String(), "level=ERROR") {
-		t.Fatalf("errors logged:\n%s", a.logs.String())
+	if strings.Contains(a.Logs.String(), "level=ERROR") {
+		t.Fatalf("errors logged:\n%s", a.Logs.String())
 	}
 	t.Logf("%d checks of the index order on every record write and index removal, %d breaches; %d records of users left, each in its index",
 		hook.checks.Load(), len(hook.breaches), left)

@@ -9,6 +9,7 @@ import (
 	"github.com/ittygo/itty"
 	"github.com/ittygo/itty/sessions"
 	"github.com/ittygo/itty/sessions/redisstore"
+	"github.com/ittygo/itty/sessions/sessionstest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -42,11 +43,11 @@ func uniqueCookie(name string) string {
 func TestTwoAppsOnOneRedisDoNotShareSessions(t *testing.T) {
 	rdb := newClient(t)
 	storeA, storeB := redisstore.New(rdb, ""), redisstore.New(rdb, "")
-	a := newLoginApp(t, storeA, sessions.Options{CookieName: uniqueCookie("app_a_sid")})
-	b := newLoginApp(t, storeB, sessions.Options{CookieName: uniqueCookie("app_b_sid")})
+	a := sessionstest.NewLoginApp(t, storeA, sessions.Options{CookieName: uniqueCookie("app_a_sid")})
+	b := sessionstest.NewLoginApp(t, storeB, sessions.Options{CookieName: uniqueCookie("app_b_sid")})
 
-	ca := a.login(t, "ada")
-	cb, id := b.replay(t, ca, a)
+	ca := a.Login(t, "ada")
+	cb, id := b.Replay(t, ca, a)
 	if r := cb.Get("/whoami"); r.StatusCode != 200 || r.Body != "stranger" {
 		t.Fatalf("app B with app A's session id: %d %q, want 200 \"stranger\"", r.StatusCode, r.Body)
 	}
@@ -56,7 +57,7 @@ func TestTwoAppsOnOneRedisDoNotShareSessions(t *testing.T) {
 
 	// Where the keys are: A's session under A's prefix only.
 	ctx := context.Background()
-	if got, want := storeA.Prefix(), redisstore.PrefixFor(a.mgr.CookieName()); got != want {
+	if got, want := storeA.Prefix(), redisstore.PrefixFor(a.Mgr.CookieName()); got != want {
 		t.Fatalf("A's prefix %q, want %q", got, want)
 	}
 	if storeA.Prefix() == storeB.Prefix() {
@@ -68,8 +69,8 @@ func TestTwoAppsOnOneRedisDoNotShareSessions(t *testing.T) {
 	if n, err := rdb.Exists(ctx, storeB.Prefix()+"s:"+id, redisstore.FallbackPrefix+"s:"+id).Result(); err != nil || n != 0 {
 		t.Fatalf("A's session under another prefix: %d, %v", n, err)
 	}
-	if strings.Contains(b.logs.String(), "level=ERROR") {
-		t.Fatalf("app B logged an error:\n%s", b.logs.String())
+	if strings.Contains(b.Logs.String(), "level=ERROR") {
+		t.Fatalf("app B logged an error:\n%s", b.Logs.String())
 	}
 }
 
@@ -79,11 +80,11 @@ func TestTwoAppsOnOneRedisDoNotShareSessions(t *testing.T) {
 func TestInstancesOfOneAppShareSessions(t *testing.T) {
 	rdb := newClient(t)
 	opts := sessions.Options{CookieName: uniqueCookie("app_sid")}
-	one := newLoginApp(t, redisstore.New(rdb, ""), opts)
+	one := sessionstest.NewLoginApp(t, redisstore.New(rdb, ""), opts)
 	rdb2 := redis.NewClient(redisOpts) // another machine's client
 	t.Cleanup(func() { rdb2.Close() })
-	two := newLoginApp(t, redisstore.New(rdb2, ""), opts)
-	c2, _ := two.replay(t, one.login(t, "ada"), one)
+	two := sessionstest.NewLoginApp(t, redisstore.New(rdb2, ""), opts)
+	c2, _ := two.Replay(t, one.Login(t, "ada"), one)
 	if r := c2.Get("/whoami"); r.StatusCode != 200 || r.Body != "ada" {
 		t.Fatalf("second instance: %d %q, want \"ada\"", r.StatusCode, r.Body)
 	}
@@ -98,15 +99,15 @@ func TestExplicitPrefixIsKept(t *testing.T) {
 	prefix := "itty-test:" + sessions.NewID()[:12] + ":"
 	storeA, storeB := redisstore.New(rdb, prefix), redisstore.New(rdb, prefix)
 	name := uniqueCookie("app_sid")
-	a := newLoginApp(t, storeA, sessions.Options{CookieName: name})
-	b := newLoginApp(t, storeB, sessions.Options{CookieName: name})
+	a := sessionstest.NewLoginApp(t, storeA, sessions.Options{CookieName: name})
+	b := sessionstest.NewLoginApp(t, storeB, sessions.Options{CookieName: name})
 	if storeA.Prefix() != prefix || storeB.Prefix() != prefix {
 		t.Fatalf("prefixes %q and %q, want %q", storeA.Prefix(), storeB.Prefix(), prefix)
 	}
 	if err := storeA.Namespace("other"); err != nil || storeA.Prefix() != prefix {
 		t.Fatalf("Namespace on an explicit prefix: %v, prefix %q", err, storeA.Prefix())
 	}
-	cb, _ := b.replay(t, a.login(t, "ada"), a)
+	cb, _ := b.Replay(t, a.Login(t, "ada"), a)
 	if r := cb.Get("/whoami"); r.Body != "ada" {
 		t.Fatalf("app B on A's explicit prefix: %q, want \"ada\"", r.Body)
 	}
@@ -122,14 +123,14 @@ func TestOneDerivedStoreServesOneApp(t *testing.T) {
 		t.Fatalf("unnamed store has prefix %q", s.Prefix())
 	}
 	name := uniqueCookie("app_sid")
-	newLoginApp(t, s, sessions.Options{CookieName: name})
+	sessionstest.NewLoginApp(t, s, sessions.Options{CookieName: name})
 	if s.Prefix() != redisstore.PrefixFor(name) {
 		t.Fatalf("prefix %q, want %q", s.Prefix(), redisstore.PrefixFor(name))
 	}
 	if err := s.Namespace(name); err != nil {
 		t.Fatalf("Namespace with the same name again: %v", err)
 	}
-	newLoginApp(t, s, sessions.Options{CookieName: name}) // a second Manager of the same app
+	sessionstest.NewLoginApp(t, s, sessions.Options{CookieName: name}) // a second Manager of the same app
 	_, err := sessions.New(itty.New(), s, sessions.Options{CookieName: uniqueCookie("other_sid")})
 	if err == nil {
 		t.Fatal("a store named by one Manager accepted a Manager of another cookie name")

@@ -11,6 +11,7 @@ import (
 	"github.com/ittygo/itty/ittytest"
 	"github.com/ittygo/itty/sessions"
 	"github.com/ittygo/itty/sessions/redisstore"
+	"github.com/ittygo/itty/sessions/sessionstest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -49,8 +50,8 @@ func TestOutage(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	a := newLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: "sid"})
-	app, logs := a.app, a.logs
+	a := sessionstest.NewLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: "sid"})
+	app, logs := a.App, a.Logs
 	c := ittytest.NewClient(t, app)
 	if r := c.PostForm("/login", url.Values{"user": {"ada"}}); r.StatusCode != 200 {
 		t.Fatalf("login: %d", r.StatusCode)
@@ -74,7 +75,7 @@ func TestOutage(t *testing.T) {
 		}
 		statuses[500]++
 	}
-	if !logs.contains("sessions: load") {
+	if !logs.Contains("sessions: load") {
 		t.Fatalf("no logged reason:\n%s", logs.String())
 	}
 

@@ -16,6 +16,7 @@ import (
 	"github.com/ittygo/itty/ittytest"
 	"github.com/ittygo/itty/sessions"
 	"github.com/ittygo/itty/sessions/redisstore"
+	"github.com/ittygo/itty/sessions/sessionstest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -89,9 +90,9 @@ sentinel failover-timeout mymaster 20000
 	t.Cleanup(func() { rdb.Close() })
 	store := redisstore.New(rdb, "")
 	cookie := uniqueCookie("sentinel_sid")
-	a := newLoginApp(t, store, sessions.Options{CookieName: cookie})
-	ada := a.login(t, "ada")
-	bob := a.login(t, "bob") // logs in again and again during the failover
+	a := sessionstest.NewLoginApp(t, store, sessions.Options{CookieName: cookie})
+	ada := a.Login(t, "ada")
+	bob := a.Login(t, "bob") // logs in again and again during the failover
 	masterClient := redis.NewClient(&redis.Options{Addr: master.addr})
 	t.Cleanup(func() { masterClient.Close() })
 	if n, err := masterClient.Do(ctx, "WAIT", 1, 2000).Int(); err != nil || n != 1 {
@@ -157,7 +158,7 @@ sentinel failover-timeout mymaster 20000
 	// the new master.
 	var recovered time.Duration
 	if err := waitFor("the app served by the new master", 30*time.Second, func() error {
-		c := ittytest.NewClient(t, a.app)
+		c := ittytest.NewClient(t, a.App)
 		if r := c.PostForm("/login", url.Values{"user": {"eve"}}); r.StatusCode != 200 {
 			return fmt.Errorf("login: %d", r.StatusCode)
 		}
@@ -202,7 +203,7 @@ sentinel failover-timeout mymaster 20000
 		}
 	}
 	if t.Failed() {
-		t.Logf("what the app logged:\n%s", a.logs.String())
+		t.Logf("what the app logged:\n%s", a.Logs.String())
 		t.FailNow()
 	}
 	if role, err := replicaClient.Do(ctx, "ROLE").Slice(); err != nil || role[0] != "master" {
@@ -226,7 +227,7 @@ sentinel failover-timeout mymaster 20000
 	}
 	t.Logf("%s: the sentinel named the new master after %v; a new client was served (login and whoami) %v after the failover began; requests during it: %s (of %d in all), the slowest answered in %v; bob, who kept logging in, is %q afterwards; %s",
 		how, switched.Round(time.Millisecond), recovered.Round(time.Millisecond), strings.Join(sorted(keys), ", "), len(answers), slowest.Round(time.Millisecond), bobAfter.Body,
-		errorSample(a.logs.String()))
+		errorSample(a.Logs.String()))
 }
 
 // sorted sorts and returns s.

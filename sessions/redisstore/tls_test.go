@@ -145,8 +145,8 @@ func TestTLS(t *testing.T) {
 		sessionstest.RunManager(t, sessionstest.Caps{ServerSide: true}, newStore)
 	})
 	t.Run("LoginLogout", func(t *testing.T) {
-		a := newLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: uniqueCookie("tls_sid")})
-		c1, c2, c3 := a.login(t, "ada"), a.login(t, "ada"), a.login(t, "ada")
+		a := sessionstest.NewLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: uniqueCookie("tls_sid")})
+		c1, c2, c3 := a.Login(t, "ada"), a.Login(t, "ada"), a.Login(t, "ada")
 		if r := c1.PostForm("/logout", nil); r.StatusCode != 200 {
 			t.Fatalf("logout: %d %q", r.StatusCode, r.Body)
 		}

@@ -67,8 +67,8 @@ func TestCommandsPredateRedis62(t *testing.T) {
 			return redisstore.New(rdb, "itty-test:"+sessions.NewID()[:12]+":")
 		})
 	})
-	a := newLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: uniqueCookie("version_sid")})
-	c1, c2 := a.login(t, "ada"), a.login(t, "ada")
+	a := sessionstest.NewLoginApp(t, redisstore.New(rdb, ""), sessions.Options{CookieName: uniqueCookie("version_sid")})
+	c1, c2 := a.Login(t, "ada"), a.Login(t, "ada")
 	c1.PostForm("/logout", nil)
 	if r := c2.PostForm("/everywhere", nil); r.Body != "1" {
 		t.Fatalf("log out everywhere: %d %q", r.StatusCode, r.Body)
