@@ -453,15 +453,22 @@ func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
 // by the user index, count as one session ended.
 func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map[string]bool) (bool, error) {
 	ended := false
+	var renewedAt time.Time // when the renew that named id ran, from its tombstone
 	for hop := range maxHops {
 		if keep[id] || done[id] {
 			return ended, nil
 		}
 		var next string
-		live := false
+		live, reserved := false, false
 		err := b.m.call(ctx, func(ctx context.Context) error {
 			return b.store.Update(ctx, id, func(cur *Record) error {
 				switch {
+				case cur.Ended && hop > 0 && cur.User == "" && cur.RenamedTo == "" && cur.Scope == b.m.opts.CookieName:
+					// The renew's new id, reserved (its create failed,
+					// and the renew would restore the old id's tombstone
+					// we have just ended) or ended as we came: see cutRenew.
+					reserved = true
+					return errStop
 				case cur.Ended, cur.Scope != b.m.opts.CookieName:
 					return errStop // already ended, or another Manager's
 				case keep[cur.RenamedTo]:
@@ -470,7 +477,7 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map
 					// A renew of this user's session: end the tombstone too,
 					// so commits that would follow it are refused at once,
 					// and go on to the new id.
-					next = cur.RenamedTo
+					next, renewedAt = cur.RenamedTo, cur.LastSeen
 					*cur = Record{ID: cur.ID, Scope: cur.Scope, User: cur.User, Created: cur.Created, LastSeen: cur.LastSeen,
 						Ended: true, TombstoneUntil: cur.TombstoneUntil}
 					return nil
@@ -498,15 +505,11 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map
 			if err != nil {
 				return ended, err
 			}
-			// The reservation ends the session as surely as a delete
-			// would: the renew's create fails, and its tombstones are
-			// ended.
-			if done != nil {
-				done[id] = true
-			}
-			return true, nil
+			return b.cutRenew(id, ended, renewedAt, done), nil
 		case errors.Is(err, ErrNotFound):
 			return ended, nil
+		case errors.Is(err, errStop) && reserved:
+			return b.cutRenew(id, ended, renewedAt, done), nil
 		case errors.Is(err, errStop):
 		case err != nil:
 			return ended, err
@@ -528,17 +531,40 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map
 	return ended, fmt.Errorf("sessions: destroy: more than %d renames in flight", maxHops)
 }
 
+// cutRenew is end's answer when it has stopped a renew that ran at
+// renewedAt halfway: id, the renew's new id, is reserved, by end or by the
+// renew itself after its create failed, and the old id's tombstone is
+// ended, so the renew neither creates id nor restores the old session. It
+// records id in done and reports whether a session was ended. Within the
+// race window the renew's session was still to be made or restored, and
+// this destroy ended it as surely as a delete would. Past it, the renew
+// finished or failed long ago, so the session had gone since (it expired,
+// or was logged out), and requests with the old id take it for gone too:
+// nothing is ended that was not already.
+func (b *serverBackend) cutRenew(id string, ended bool, renewedAt time.Time, done map[string]bool) bool {
+	if done != nil {
+		done[id] = true
+	}
+	return ended || time.Since(renewedAt) < b.m.raceWindow()
+}
+
 // renamesOf returns id and the ids that renews of this user's session have
 // renamed it to since, following its tombstones; an empty id keeps nothing.
+//
+// An id that names no record at all is refused, ending nothing: most often
+// it is the new id of a Renew the calling request has made and will store
+// only at commit, and taking it would end this very session.
 func (b *serverBackend) renamesOf(ctx context.Context, user, id string) (map[string]bool, error) {
 	keep := map[string]bool{}
-	for range maxHops {
+	for hop := range maxHops {
 		if id == "" {
 			return keep, nil
 		}
 		keep[id] = true
 		rec, err := b.loadRecord(ctx, id)
 		switch {
+		case errors.Is(err, ErrNotFound) && hop == 0:
+			return nil, errNoKeep
 		case errors.Is(err, ErrNotFound):
 			return keep, nil
 		case err != nil:

@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -289,6 +290,37 @@ func (s *Session) Destroy() error {
 		return s.err
 	}
 	return nil
+}
+
+// DestroyOthers ends every other session of the session's user ("log out
+// my other devices") and returns how many it ended, with DestroyUser's
+// guarantees for them. It keeps the session this request holds whatever the
+// handler did to it before: a Renew or a SetUser made in this request is
+// stored when the response is written, as usual. Call it after SetUser on
+// a login to make the login the user's only session. It returns an error
+// if the session has no user, failed to load, or was destroyed by this
+// request, and ErrNotSupported where UserSessions does.
+func (s *Session) DestroyOthers(ctx context.Context) (int, error) {
+	switch {
+	case s.err != nil:
+		return 0, s.err
+	case s.destroyed:
+		return 0, errors.New("sessions: DestroyOthers after Destroy")
+	case s.rec.User == "":
+		return 0, errors.New("sessions: DestroyOthers needs a session with a user (see SetUser)")
+	}
+	// The record the request loaded is this session in the store, or, if
+	// the request brought the old id of a renew that ran moments ago, the
+	// tombstone that forwards to it. A session not stored yet has no
+	// record to keep: every stored one is another.
+	keep := s.loadedID
+	if s.isNew {
+		keep = ""
+		if s.moved != nil {
+			keep = s.moved.ID
+		}
+	}
+	return s.m.b.destroyUser(ctx, s.rec.User, keep)
 }
 
 // dirty reports whether the request changed the session.

@@ -1,6 +1,7 @@
 // Command login is the session manager the source articles build by hand,
 // done with itty's sessions package: log in with a password, stay logged in
-// across restarts (sessions are files under -data), log out for real.
+// across restarts (sessions are files under -data), log out for real, and
+// log out every other device of the user from /logout.
 //
 //	go run ./examples/login -demo
 //	open http://127.0.0.1:8000/login     # user demo, password demo (with -demo only)
@@ -140,7 +141,8 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"csrfField": s
 </form>{{end}}
 {{define "logout"}}<!DOCTYPE html>
 <title>Log out</title>
-<form method="post" action="/logout">{{csrfField .CSRF}}<button>Log out {{.User}}</button></form>{{end}}
+<form method="post" action="/logout">{{csrfField .CSRF}}<button>Log out {{.User}}</button></form>
+<form method="post" action="/logout/others">{{csrfField .CSRF}}<button>Log out my other devices</button></form>{{end}}
 `))
 
 func newApp(store sessions.Store, users map[string]string) (*itty.App, error) {
@@ -212,6 +214,23 @@ func newApp(store sessions.Store, users map[string]string) (*itty.App, error) {
 			return app.Error500(req, err)
 		}
 		return app.Redirect(req, "/")
+	})
+
+	// "Log out my other devices" ends every session of the user but this
+	// one, the same way: a stolen cookie on another machine stops working.
+	app.Post("/logout/others", func(req *itty.Request) *itty.Response {
+		sess := mgr.Get(req)
+		if sess.User() == "" {
+			return app.Redirect(req, "/login")
+		}
+		if !sess.CheckCSRF() {
+			return itty.NewResponse("Invalid or missing CSRF token.", http.StatusForbidden)
+		}
+		n, err := sess.DestroyOthers(req.Context())
+		if err != nil {
+			return app.Error500(req, err)
+		}
+		return app.Render(req, fmt.Sprintf("Logged out %d other session(s).", n))
 	})
 	return app, nil
 }

@@ -135,6 +135,47 @@ func TestLoginApp(t *testing.T) {
 	}
 }
 
+// TestLogOutMyOtherDevices logs demo in from a laptop and a phone, and
+// from a third browser that holds a stolen copy of the phone's cookie, then
+// has the laptop log out its other devices: the laptop stays in, the phone
+// and the copy of its cookie are out.
+func TestLogOutMyOtherDevices(t *testing.T) {
+	prog := exampletest.Build(t, ".")
+	proc := prog.Start(t, "-data", filepath.Join(t.TempDir(), "sessions"), "-demo")
+	laptop, phone, thief := newBrowser(t, proc.URL), newBrowser(t, proc.URL), newBrowser(t, proc.URL)
+	for _, b := range []*browser{laptop, phone} {
+		if resp, _ := b.do("POST", "/login", url.Values{"username": {"demo"}, "password": {"demo"}}); resp.StatusCode != 302 {
+			t.Fatalf("login: %d", resp.StatusCode)
+		}
+	}
+	u, _ := url.Parse(proc.URL)
+	thief.client.Jar.SetCookies(u, phone.client.Jar.Cookies(u))
+	if got := thief.home(); got != "Welcome demo!" {
+		t.Fatalf("the copied cookie before: %q", got)
+	}
+
+	if resp, _ := laptop.do("POST", "/logout/others", url.Values{}); resp.StatusCode != 403 {
+		t.Fatalf("without the CSRF token: %d, want 403", resp.StatusCode)
+	}
+	if got := phone.home(); got != "Welcome demo!" {
+		t.Fatalf("a refused request logged the phone out: %q", got)
+	}
+	_, page := laptop.do("GET", "/logout", nil)
+	m := tokenRE.FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, `action="/logout/others"`) {
+		t.Fatalf("no token or no form in %s", page)
+	}
+	resp, body := laptop.do("POST", "/logout/others", url.Values{"csrf_token": {m[1]}})
+	if resp.StatusCode != 200 || body != "Logged out 1 other session(s)." {
+		t.Fatalf("log out my other devices: %d %q", resp.StatusCode, body)
+	}
+	for name, want := range map[*browser]string{laptop: "Welcome demo!", phone: "Welcome Stranger!", thief: "Welcome Stranger!"} {
+		if got := name.home(); got != want {
+			t.Errorf("after: %q, want %q", got, want)
+		}
+	}
+}
+
 // TestSessionFilesDefaultToCacheDir runs the program as its doc comment
 // does, without -data: the session files must land in the user's cache
 // directory, never in the working directory (a source tree, when run with

@@ -2,6 +2,8 @@ package sessionstest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -116,26 +118,63 @@ func runFeatures(t *testing.T, caps Caps, mk maker) {
 	if !caps.ServerSide {
 		return
 	}
-	t.Run("LogOutMyOtherDevices", func(t *testing.T) {
+	// "Log out my other devices", alone and in a password change that
+	// renews this device's session in the same handler.
+	for _, tc := range []struct{ name, renew string }{
+		{"LogOutMyOtherDevices", ""},
+		{"LogOutMyOtherDevicesAfterRenew", "renew"},
+		{"LogOutMyOtherDevicesAfterRenewBoundary", "boundary"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := mk(t, sessions.Options{})
+			h.app.Post("/others", func(req *itty.Request) *itty.Response {
+				s := h.mgr.Get(req)
+				switch tc.renew {
+				case "renew":
+					s.Renew()
+				case "boundary":
+					s.RenewBoundary()
+				}
+				n, err := s.DestroyOthers(req.Context())
+				if err != nil {
+					panic(err)
+				}
+				return h.app.Render(req, string(rune('0'+n)))
+			})
+			laptop, phone, tablet, other := ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app)
+			for _, c := range []*ittytest.Client{laptop, phone, tablet} {
+				login(t, c, "ada", false)
+			}
+			login(t, other, "bob", false)
+			if r := laptop.PostForm("/others", nil); r.StatusCode != 200 || r.Body != "2" {
+				t.Fatalf("ended %d %q sessions, want 200 and 2", r.StatusCode, r.Body)
+			}
+			if whoami(t, laptop) != "ada" || whoami(t, phone) != "stranger" || whoami(t, tablet) != "stranger" || whoami(t, other) != "bob" {
+				t.Fatal("log out my other devices did not end exactly ada's other sessions")
+			}
+		})
+	}
+	// DestroyUserExcept with the new id of this request's own renew, which
+	// the store has not got yet, would end this device too: it is refused.
+	t.Run("DestroyUserExceptRefusesUnstoredID", func(t *testing.T) {
 		h := mk(t, sessions.Options{})
 		h.app.Post("/others", func(req *itty.Request) *itty.Response {
 			s := h.mgr.Get(req)
+			s.Renew()
 			n, err := h.mgr.DestroyUserExcept(req.Context(), s.User(), s.ID())
-			if err != nil {
-				panic(err)
+			if !errors.Is(err, sessions.ErrNotFound) || n != 0 {
+				return h.app.Render(req, fmt.Sprintf("ended %d, %v", n, err))
 			}
-			return h.app.Render(req, string(rune('0'+n)))
+			return h.app.Render(req, "refused")
 		})
-		laptop, phone, tablet, other := ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app)
-		for _, c := range []*ittytest.Client{laptop, phone, tablet} {
-			login(t, c, "ada", false)
+		laptop, phone := ittytest.NewClient(t, h.app), ittytest.NewClient(t, h.app)
+		login(t, laptop, "ada", false)
+		login(t, phone, "ada", false)
+		if r := laptop.PostForm("/others", nil); r.StatusCode != 200 || r.Body != "refused" {
+			t.Fatalf("DestroyUserExcept(the unstored id of this request's renew): %d %q, want it refused with ErrNotFound", r.StatusCode, r.Body)
 		}
-		login(t, other, "bob", false)
-		if r := laptop.PostForm("/others", nil); r.Body != "2" {
-			t.Fatalf("ended %q sessions, want 2", r.Body)
-		}
-		if whoami(t, laptop) != "ada" || whoami(t, phone) != "stranger" || whoami(t, tablet) != "stranger" || whoami(t, other) != "bob" {
-			t.Fatal("log out my other devices did not end exactly ada's other sessions")
+		if whoami(t, laptop) != "ada" || whoami(t, phone) != "ada" {
+			t.Fatal("a refused DestroyUserExcept ended a session")
 		}
 	})
 	t.Run("TrackClients", func(t *testing.T) {
