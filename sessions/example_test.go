@@ -57,6 +57,47 @@ func ExampleManager() {
 	// Welcome, stranger!
 }
 
+// A password change that renews the session and logs out the user's other
+// devices. DestroyOthers keeps this device's session although its new id
+// is stored only when the response is written.
+func ExampleSession_DestroyOthers() {
+	app := itty.New()
+	store := sessions.NewMemoryStore()
+	defer store.Close()
+	mgr, err := sessions.New(app, store, sessions.Options{CookieName: "sid"})
+	if err != nil {
+		panic(err)
+	}
+	app.Post("/login", func(req *itty.Request) *itty.Response {
+		mgr.Get(req).SetUser(req.POST.Get("user"))
+		return app.Redirect(req, "/")
+	})
+	app.Post("/password", func(req *itty.Request) *itty.Response {
+		sess := mgr.Get(req)
+		// Check the old password and store the new one here.
+		sess.RenewBoundary()
+		n, err := sess.DestroyOthers(req.Context())
+		if err != nil {
+			return app.Error500(req, err)
+		}
+		return app.Render(req, fmt.Sprintf("password changed; %d other device(s) logged out", n))
+	})
+	app.Get("/", func(req *itty.Request) *itty.Response {
+		return app.Render(req, fmt.Sprintf("user %q", mgr.Get(req).User()))
+	})
+
+	laptop, phone := ittytest.NewClient(exampleT{}, app), ittytest.NewClient(exampleT{}, app)
+	laptop.PostForm("/login", url.Values{"user": {"ada"}})
+	phone.PostForm("/login", url.Values{"user": {"ada"}})
+	fmt.Println(laptop.PostForm("/password", nil).Body)
+	fmt.Println("laptop", laptop.Get("/").Body)
+	fmt.Println("phone", phone.Get("/").Body)
+	// Output:
+	// password changed; 1 other device(s) logged out
+	// laptop user "ada"
+	// phone user ""
+}
+
 // Sessions for plain net/http handlers: the Middleware loads the session
 // when a handler asks for it and saves it before the response goes out.
 func ExampleManager_Middleware() {
