@@ -239,8 +239,8 @@ func (m *Manager) UserSessions(ctx context.Context, user string) ([]Info, error)
 
 // DestroyUser ends every session of user ("log out everywhere") and returns
 // how many it ended, counting a session cut halfway through a renew once.
-// The count can include a session renewed moments ago that a logout or
-// another DestroyUser ended meanwhile.
+// The count can include a session renewed moments ago that another
+// DestroyUser running at the same time ended.
 // When it returns without error, the user has no live session left that
 // existed when it started: requests of those sessions still in flight, and
 // renews in progress, cannot bring one back. It
@@ -253,10 +253,11 @@ func (m *Manager) DestroyUser(ctx context.Context, user string) (int, error) {
 // and returns how many it ended, with DestroyUser's guarantees for the
 // others. A renew of the kept session that another request committed
 // meanwhile does not make it a victim: the ids keepID was renamed to are
-// kept too. A keepID that names no stored record is refused with an error
-// matching ErrNotFound, and nothing is ended: the new id of a Renew the
-// calling request has not committed yet is one, so a handler that logs out
-// the user's other devices calls Session.DestroyOthers instead.
+// kept too. A keepID that names no live session of user is refused with an
+// error matching ErrNotFound, and nothing is ended: an ended session's id
+// is one, another user's is one, and so is the new id of a Renew the
+// calling request has not committed yet, so a handler that logs out the
+// user's other devices calls Session.DestroyOthers instead.
 func (m *Manager) DestroyUserExcept(ctx context.Context, user, keepID string) (int, error) {
 	if keepID == "" {
 		return 0, errors.New("sessions: DestroyUserExcept needs the id of the session to keep")

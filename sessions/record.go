@@ -54,6 +54,12 @@ type Record struct {
 	Forward        bool      `json:"forward,omitempty"`
 	Ended          bool      `json:"ended,omitempty"`
 	TombstoneUntil time.Time `json:"tombstone_until,omitzero"`
+
+	// RenamedFrom names the id a renew moved the session from (on the
+	// new record and on later tombstones of it), so that a logout can
+	// end the old id's tombstone too: a request or a DestroyUser that
+	// meets it then knows the session is gone, not a renew in progress.
+	RenamedFrom string `json:"renamed_from,omitempty"`
 }
 
 // IsTombstone reports whether the record is a tombstone rather than a

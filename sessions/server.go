@@ -232,9 +232,10 @@ func (b *serverBackend) rotate(ctx context.Context, s *Session, now time.Time) e
 			n := cur.Clone()
 			s.apply(n, now)
 			n.ID = s.rec.ID
+			n.RenamedFrom = cur.ID
 			fresh = n
 			*cur = Record{ID: cur.ID, Scope: cur.Scope, User: n.User, Created: cur.Created, LastSeen: now,
-				RenamedTo: n.ID, Forward: forward, TombstoneUntil: now.Add(tombstoneTTL)}
+				RenamedTo: n.ID, RenamedFrom: cur.RenamedFrom, Forward: forward, TombstoneUntil: now.Add(tombstoneTTL)}
 			return nil
 		})
 	})
@@ -458,7 +459,7 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map
 		if keep[id] || done[id] {
 			return ended, nil
 		}
-		var next string
+		var next, from string
 		live, reserved := false, false
 		err := b.m.call(ctx, func(ctx context.Context) error {
 			return b.store.Update(ctx, id, func(cur *Record) error {
@@ -488,6 +489,7 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map
 				}
 				// Live: make it an Ended tombstone first, so a renew that
 				// races this destroy fails, then delete it.
+				from = cur.RenamedFrom
 				*cur = Record{ID: cur.ID, Scope: cur.Scope, User: cur.User, Created: cur.Created, LastSeen: cur.LastSeen,
 					Ended: true, TombstoneUntil: time.Now().Add(tombstoneTTL)}
 				live = true
@@ -516,6 +518,9 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map
 		}
 		if live {
 			ended = true
+			if err := b.endRenamedFrom(ctx, id, from, done); err != nil {
+				return ended, err
+			}
 			if err := b.m.call(ctx, func(ctx context.Context) error { return b.store.Delete(ctx, id) }); err != nil {
 				return ended, err
 			}
@@ -529,6 +534,42 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map
 		id = next
 	}
 	return ended, fmt.Errorf("sessions: destroy: more than %d renames in flight", maxHops)
+}
+
+// endRenamedFrom ends the tombstones that still forward to id, the
+// session end has just ended, walking back from from, the id it was
+// renewed from: a request that brings an old id, a DestroyUser that lists
+// one and a DestroyUserExcept that is asked to keep one then meet an
+// ended session, not what looks like a renew still in progress.
+func (b *serverBackend) endRenamedFrom(ctx context.Context, id, from string, done map[string]bool) error {
+	for range maxHops {
+		if from == "" {
+			return nil
+		}
+		var before string
+		err := b.m.call(ctx, func(ctx context.Context) error {
+			return b.store.Update(ctx, from, func(cur *Record) error {
+				if cur.Ended || cur.RenamedTo != id || cur.Scope != b.m.opts.CookieName {
+					return errStop // it moved on, or was ended already
+				}
+				before = cur.RenamedFrom
+				*cur = Record{ID: cur.ID, Scope: cur.Scope, User: cur.User, Created: cur.Created, LastSeen: cur.LastSeen,
+					Ended: true, TombstoneUntil: cur.TombstoneUntil}
+				return nil
+			})
+		})
+		switch {
+		case errors.Is(err, errStop), errors.Is(err, ErrNotFound):
+			return nil
+		case err != nil:
+			return err
+		}
+		if done != nil {
+			done[from] = true
+		}
+		id, from = from, before
+	}
+	return nil
 }
 
 // cutRenew is end's answer when it has stopped a renew that ran at
@@ -551,9 +592,12 @@ func (b *serverBackend) cutRenew(id string, ended bool, renewedAt time.Time, don
 // renamesOf returns id and the ids that renews of this user's session have
 // renamed it to since, following its tombstones; an empty id keeps nothing.
 //
-// An id that names no record at all is refused, ending nothing: most often
-// it is the new id of a Renew the calling request has made and will store
-// only at commit, and taking it would end this very session.
+// An id that names no live session of user is refused, ending nothing:
+// one that names no record at all is most often the new id of a Renew the
+// calling request has made and will store only at commit, and taking it
+// would end this very session; one whose session has ended (a held
+// request of a session logged out since) must not end the user's newer
+// sessions.
 func (b *serverBackend) renamesOf(ctx context.Context, user, id string) (map[string]bool, error) {
 	keep := map[string]bool{}
 	for hop := range maxHops {
@@ -566,11 +610,17 @@ func (b *serverBackend) renamesOf(ctx context.Context, user, id string) (map[str
 		case errors.Is(err, ErrNotFound) && hop == 0:
 			return nil, errNoKeep
 		case errors.Is(err, ErrNotFound):
-			return keep, nil
+			return keep, nil // a renew of it still in progress
 		case err != nil:
 			return nil, err
-		case rec.Ended || rec.User != user || rec.Scope != b.m.opts.CookieName:
-			return keep, nil
+		case rec.Scope != b.m.opts.CookieName, hop == 0 && rec.User != user:
+			return nil, errNoKeep
+		case rec.Ended && rec.User == "" && hop > 0:
+			return keep, nil // a renew of it that failed, and restores it
+		case rec.Ended:
+			return nil, errNoKeep
+		case rec.User != user:
+			return keep, nil // renewed into another user's session since
 		}
 		id = rec.RenamedTo
 	}

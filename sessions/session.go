@@ -299,7 +299,10 @@ func (s *Session) Destroy() error {
 // stored when the response is written, as usual. Call it after SetUser on
 // a login to make the login the user's only session. It returns an error
 // if the session has no user, failed to load, or was destroyed by this
-// request, and ErrNotSupported where UserSessions does.
+// request; an error matching ErrSessionEnded, ending nothing, if the
+// session ended after this request loaded it (a logout elsewhere), so that
+// a request held that long cannot end the user's newer sessions; and
+// ErrNotSupported where UserSessions does.
 func (s *Session) DestroyOthers(ctx context.Context) (int, error) {
 	switch {
 	case s.err != nil:
@@ -311,16 +314,23 @@ func (s *Session) DestroyOthers(ctx context.Context) (int, error) {
 	}
 	// The record the request loaded is this session in the store, or, if
 	// the request brought the old id of a renew that ran moments ago, the
-	// tombstone that forwards to it. A session not stored yet has no
-	// record to keep: every stored one is another.
-	keep := s.loadedID
-	if s.isNew {
-		keep = ""
-		if s.moved != nil {
-			keep = s.moved.ID
-		}
+	// tombstone that forwards to it. A session not stored yet, or not
+	// stored as this user's (a login in this request), has no record to
+	// keep: every stored session of the user is another.
+	keep := ""
+	switch {
+	case !s.isNew && s.loadedUser == s.rec.User:
+		keep = s.loadedID
+	case s.isNew && s.moved != nil && s.moved.User == s.rec.User:
+		keep = s.moved.ID
 	}
-	return s.m.b.destroyUser(ctx, s.rec.User, keep)
+	n, err := s.m.b.destroyUser(ctx, s.rec.User, keep)
+	if errors.Is(err, errNoKeep) {
+		// The session this request loaded has ended since (a logout,
+		// or a renew across a boundary): its commit will be refused too.
+		return 0, fmt.Errorf("sessions: DestroyOthers: %w, so nothing was ended", errKeepEnded)
+	}
+	return n, err
 }
 
 // dirty reports whether the request changed the session.

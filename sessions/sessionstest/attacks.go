@@ -303,4 +303,19 @@ func runServerAttacks(t *testing.T, mk maker) {
 		}
 		noLiveSessions(t, h, "ada", "DestroyUser after a renew")
 	})
+	t.Run("AttackDestroyUserCountsLoggedOutRenewedSession", func(t *testing.T) {
+		// A session renewed and then logged out leaves its old id's
+		// tombstone listed under the user; the logout ends it too (the
+		// store keeps Record.RenamedFrom), so DestroyUser counts nothing.
+		h := mk(t, sessions.Options{})
+		c := ittytest.NewClient(t, h.app)
+		login(t, c, "ada", false)
+		login(t, c, "ada", false)
+		if r := c.PostForm("/logout", nil); r.StatusCode != 200 {
+			t.Fatalf("logout: %d %s", r.StatusCode, r.Body)
+		}
+		if n, err := h.mgr.DestroyUser(context.Background(), "ada"); err != nil || n != 0 {
+			t.Fatalf("DestroyUser after a renew and a logout: %d ended, %v; want 0", n, err)
+		}
+	})
 }
