@@ -226,32 +226,38 @@ func (r *rig) routes(mgr *sessions.Manager) {
 		}
 		var errs []string
 		for _, op := range req.POST.GetList("op") {
-			var err error
-			switch {
-			case strings.HasPrefix(op, "set:"):
-				k, v, _ := strings.Cut(op[4:], "=")
-				err = sess.Set(k, v)
-			case op == "renew":
-				err = sess.Renew()
-			case op == "renewb":
-				err = sess.RenewBoundary()
-			case strings.HasPrefix(op, "user:"):
-				sess.SetUser(op[5:])
-			case op == "destroy":
-				err = sess.Destroy()
-			case op == "remember":
-				sess.RememberMe(true)
-			case op == "csrf":
-				sess.CSRFToken()
-			case op == "panic":
+			if op == "panic" {
 				panic("handler panicked (injected)")
 			}
-			if err != nil {
+			if err := applyOp(sess, op); err != nil {
 				errs = append(errs, op+": "+err.Error())
 			}
 		}
 		return app.Render(req, "ok "+strings.Join(errs, "; "))
 	})
+}
+
+// applyOp does one op of a test route to sess: set:K=V, renew, renewb,
+// user:NAME, destroy, remember or csrf; others are left to the caller.
+func applyOp(sess *sessions.Session, op string) error {
+	switch {
+	case strings.HasPrefix(op, "set:"):
+		k, v, _ := strings.Cut(op[4:], "=")
+		return sess.Set(k, v)
+	case op == "renew":
+		return sess.Renew()
+	case op == "renewb":
+		return sess.RenewBoundary()
+	case strings.HasPrefix(op, "user:"):
+		sess.SetUser(op[5:])
+	case op == "destroy":
+		return sess.Destroy()
+	case op == "remember":
+		sess.RememberMe(true)
+	case op == "csrf":
+		sess.CSRFToken()
+	}
+	return nil
 }
 
 // send makes one request carrying sid=id (if id != "").

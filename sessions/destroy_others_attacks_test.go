@@ -38,19 +38,6 @@ func othersRoute(r *rig) {
 					close(g.(*gate).loaded)
 					<-g.(*gate).release
 				}
-			case strings.HasPrefix(op, "set:"):
-				k, v, _ := strings.Cut(op[4:], "=")
-				err = sess.Set(k, v)
-			case op == "renew":
-				err = sess.Renew()
-			case op == "renewb":
-				err = sess.RenewBoundary()
-			case strings.HasPrefix(op, "user:"):
-				sess.SetUser(op[5:])
-			case op == "remember":
-				sess.RememberMe(true)
-			case op == "destroy":
-				err = sess.Destroy()
 			case op == "others":
 				n, derr := sess.DestroyOthers(req.Context())
 				if derr != nil {
@@ -58,6 +45,8 @@ func othersRoute(r *rig) {
 				} else {
 					out = append(out, fmt.Sprintf("others=%d", n))
 				}
+			default:
+				err = applyOp(sess, op)
 			}
 			if err != nil {
 				out = append(out, op+"-err:"+err.Error())
