@@ -742,3 +742,114 @@ func TestAttackDestroyOthersCookieManager(t *testing.T) {
 		t.Errorf("DestroyOthers on a cookie session: %v, want ErrNotSupported", got)
 	}
 }
+
+// TestAttackLoginWithOldIDAfterHeldLogoutKeepsOthers: a login handler
+// ("log in and log out my other devices") that receives the
+// old id of a renew chain whose middle id was logged out by a request held
+// across the second renew. The login itself is stored (200, new cookie), so
+// DestroyOthers must end ada's other device, not refuse with ErrSessionEnded.
+func TestAttackLoginWithOldIDAfterHeldLogoutKeepsOthers(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		othersRoute(r)
+		other := r.login("ada")
+		id1 := r.login("ada")
+		id2 := r.renewOnce(id1)
+		held := r.async(id2, "lo", "destroy") // logout loaded id2
+		r.renewOnce(id2)                      // another tab renews id2 -> id3
+		if w := held(); w.Code != 200 {
+			t.Fatalf("held logout: %d %s", w.Code, w.Body)
+		}
+		// a login request the browser sent with id1 (before id2 reached it)
+		w := othersSend(r, id1, "renew", "user:ada", "others")
+		nid, set, del := sidOf(w, "sid")
+		t.Logf("login with old id: %d %q cookie=%v del=%v whoami(new)=%q whoami(other)=%q",
+			w.Code, bodyOf(w), set, del, r.whoami(nid), r.whoami(other))
+		if w.Code != 200 || !set || r.whoami(nid) != "ada" {
+			t.Fatalf("login not stored: %d", w.Code)
+		}
+		if !strings.Contains(bodyOf(w), "others=1") || r.whoami(other) != "stranger" {
+			t.Errorf("login stored as ada, but DestroyOthers: %q; other device still %q (want others=1, stranger)",
+				bodyOf(w), r.whoami(other))
+		}
+	})
+}
+
+// TestAttackLoginWithOldIDAfterGiveUpKeepsOthers: the same, with the
+// giveUp path: a renew stalls, a parallel write with the old
+// id gives up on it (reserves its new id, ends the old tombstone), and a
+// parallel login with the old id runs DestroyOthers.
+func TestAttackLoginWithOldIDAfterGiveUpKeepsOthers(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		othersRoute(r)
+		other := r.login("ada")
+		id1 := r.login("ada")
+		resume := r.stallRenew(id1, "renew")
+		if w := send(r.app, "POST", "/do", id1, ops("", "set:x=1")); w.Code != 200 {
+			t.Fatalf("parallel write: %d %s", w.Code, w.Body)
+		}
+		w := othersSend(r, id1, "renew", "user:ada", "others")
+		rw := resume()
+		nid, set, _ := sidOf(w, "sid")
+		t.Logf("stalled renew: %d; login with old id: %d %q cookie=%v whoami(new)=%q whoami(other)=%q",
+			rw.Code, w.Code, bodyOf(w), set, r.whoami(nid), r.whoami(other))
+		if w.Code != 200 || !set || r.whoami(nid) != "ada" {
+			t.Fatalf("login not stored: %d", w.Code)
+		}
+		if !strings.Contains(bodyOf(w), "others=1") || r.whoami(other) != "stranger" {
+			t.Errorf("login stored as ada, but DestroyOthers: %q; other device still %q (want others=1, stranger)",
+				bodyOf(w), r.whoami(other))
+		}
+	})
+}
+
+// TestAttackHeldWriteAfterRenewLogoutClearsReloginCookie: a write that
+// loaded id1 before a routine renew commits after the renewed
+// session was logged out and the browser logged in again. Like
+// TestAttackForwardedWriteClearsReloginCookie: its 409 must leave the
+// re-login's cookie alone. Also after a user switch (bob) instead of a renew.
+func TestAttackHeldWriteAfterRenewLogoutClearsReloginCookie(t *testing.T) {
+	for _, how := range []string{"renew", "user:bob"} {
+		t.Run(how, func(t *testing.T) {
+			forStores(t, func(t *testing.T, mk storeMaker) {
+				r := newRig(t, mk(t), sessions.Options{})
+				id1 := r.login("ada")
+				held := r.async(id1, "held", "set:k=v")
+				rw := send(r.app, "POST", "/do", id1, ops("", how))
+				id2, _, _ := sidOf(rw, "sid")
+				if lo := send(r.app, "POST", "/do", id2, ops("", "destroy")); lo.Code != 200 {
+					t.Fatalf("logout: %d", lo.Code)
+				}
+				id3 := r.login("carol")
+				w := held()
+				_, set, del := sidOf(w, "sid")
+				t.Logf("held write: %d %q set=%v del=%v", w.Code, bodyOf(w), set, del)
+				if del {
+					t.Errorf("the held write (%d %q) deletes the cookie, the re-login's (whoami %q)", w.Code, bodyOf(w), r.whoami(id3))
+				}
+			})
+		})
+	}
+}
+
+// TestAttackOldIDReadAfterRenewLogoutClearsCookie: a read that brings id1
+// (sent before the renew's answer) arrives after the
+// logout of id2 and a re-login: within the race window the cookie used to be
+// left alone.
+func TestAttackOldIDReadAfterRenewLogoutClearsCookie(t *testing.T) {
+	forStores(t, func(t *testing.T, mk storeMaker) {
+		r := newRig(t, mk(t), sessions.Options{})
+		id1 := r.login("ada")
+		id2 := r.renewOnce(id1)
+		if lo := send(r.app, "POST", "/do", id2, ops("", "destroy")); lo.Code != 200 {
+			t.Fatalf("logout: %d", lo.Code)
+		}
+		w := send(r.app, "GET", "/whoami", id1, nil)
+		_, set, del := sidOf(w, "sid")
+		t.Logf("read with old id after logout: %d %q set=%v del=%v", w.Code, bodyOf(w), set, del)
+		if del {
+			t.Errorf("a request with the old id of a renew moments ago clears the cookie")
+		}
+	})
+}

@@ -480,7 +480,7 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map
 					// and go on to the new id.
 					next, renewedAt = cur.RenamedTo, cur.LastSeen
 					*cur = Record{ID: cur.ID, Scope: cur.Scope, User: cur.User, Created: cur.Created, LastSeen: cur.LastSeen,
-						Ended: true, TombstoneUntil: cur.TombstoneUntil}
+						RenamedFrom: cur.RenamedFrom, Ended: true, TombstoneUntil: cur.TombstoneUntil}
 					return nil
 				case cur.RenamedTo != "":
 					return errCrossed // renewed into another user's session
@@ -540,7 +540,11 @@ func (b *serverBackend) end(ctx context.Context, id, user string, keep, done map
 // session end has just ended, walking back from from, the id it was
 // renewed from: a request that brings an old id, a DestroyUser that lists
 // one and a DestroyUserExcept that is asked to keep one then meet an
-// ended session, not what looks like a renew still in progress.
+// ended session, not what looks like a renew still in progress. A
+// tombstone a destroy has ended already is walked past. The tombstones it
+// ends still name their renew, as giveUp's do, so that a request with an
+// old id is refused without clearing a cookie the browser may have
+// replaced since (a login after the logout).
 func (b *serverBackend) endRenamedFrom(ctx context.Context, id, from string, done map[string]bool) error {
 	for range maxHops {
 		if from == "" {
@@ -549,16 +553,22 @@ func (b *serverBackend) endRenamedFrom(ctx context.Context, id, from string, don
 		var before string
 		err := b.m.call(ctx, func(ctx context.Context) error {
 			return b.store.Update(ctx, from, func(cur *Record) error {
-				if cur.Ended || cur.RenamedTo != id || cur.Scope != b.m.opts.CookieName {
-					return errStop // it moved on, or was ended already
+				switch {
+				case cur.Scope != b.m.opts.CookieName:
+					return errStop
+				case cur.Ended && cur.User != "":
+					before = cur.RenamedFrom // ended on a destroy's way: look further back
+					return errStop
+				case cur.Ended || cur.RenamedTo != id:
+					return errStop // it moved on
 				}
 				before = cur.RenamedFrom
-				*cur = Record{ID: cur.ID, Scope: cur.Scope, User: cur.User, Created: cur.Created, LastSeen: cur.LastSeen,
-					Ended: true, TombstoneUntil: cur.TombstoneUntil}
+				cur.Ended = true
 				return nil
 			})
 		})
 		switch {
+		case errors.Is(err, errStop) && before != "":
 		case errors.Is(err, errStop), errors.Is(err, ErrNotFound):
 			return nil
 		case err != nil:

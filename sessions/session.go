@@ -325,6 +325,11 @@ func (s *Session) DestroyOthers(ctx context.Context) (int, error) {
 		keep = s.moved.ID
 	}
 	n, err := s.m.b.destroyUser(ctx, s.rec.User, keep)
+	if errors.Is(err, errNoKeep) && s.isNew {
+		// The renew the request's old id named has ended: there is
+		// nothing stored to keep, and this request's session is new.
+		return s.m.b.destroyUser(ctx, s.rec.User, "")
+	}
 	if errors.Is(err, errNoKeep) {
 		// The session this request loaded has ended since (a logout,
 		// or a renew across a boundary): its commit will be refused too.
