@@ -54,11 +54,10 @@ var (
 	errMoved        = &endedError{why: "had moved to a new id"}
 	errCancelled    = &endedError{why: "was ended before its renew finished"}
 	errLost         = &endedError{why: "ended or moved on, longer ago than can be told,"}
-	errKeepEnded    = &endedError{why: "ended", clear: true}
 )
 
-// errNoKeep refuses a DestroyUserExcept whose keepID names no stored
-// record, before it ends anything. It matches ErrNotFound.
+// errNoKeep refuses a DestroyUserExcept whose keepID names no live
+// session of the user, before it ends anything. It matches ErrNotFound.
 var errNoKeep = fmt.Errorf("sessions: DestroyUserExcept: no live session of the user has the id to keep, so nothing was ended "+
 	"(a Renew's new id is stored only when the response is written; to keep the request's own session, "+
 	"call Session.DestroyOthers): %w", ErrNotFound)

@@ -333,7 +333,7 @@ func (s *Session) DestroyOthers(ctx context.Context) (int, error) {
 	if errors.Is(err, errNoKeep) {
 		// The session this request loaded has ended since (a logout,
 		// or a renew across a boundary): its commit will be refused too.
-		return 0, fmt.Errorf("sessions: DestroyOthers: %w, so nothing was ended", errKeepEnded)
+		return 0, fmt.Errorf("sessions: DestroyOthers: this request's session has ended since it was loaded, so nothing was ended: %w", ErrSessionEnded)
 	}
 	return n, err
 }
