@@ -22,6 +22,13 @@ for m in $stores; do
 		echo "consumer: $m/go.mod has a replace directive, which only works inside this repository" >&2; exit 1
 	fi
 done
+# The login example is not released, but readers copy it out: it names the
+# same version, so that dropping its replace block is all a copy needs.
+for dep in github.com/ittygo/itty github.com/ittygo/itty/sessions/pgstore github.com/ittygo/itty/sessions/redisstore; do
+	if ! grep -q "	$dep $version\$" examples/login/go.mod; then
+		echo "consumer: examples/login/go.mod does not require $dep $version (docs/releasing.md)" >&2; exit 1
+	fi
+done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -10,8 +10,8 @@ replace (
 
 require (
 	github.com/ittygo/itty v0.1.0
-	github.com/ittygo/itty/sessions/pgstore v0.0.0-00010101000000-000000000000
-	github.com/ittygo/itty/sessions/redisstore v0.0.0-00010101000000-000000000000
+	github.com/ittygo/itty/sessions/pgstore v0.1.0
+	github.com/ittygo/itty/sessions/redisstore v0.1.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/redis/go-redis/v9 v9.23.0
 )
