@@ -128,7 +128,11 @@ func (a *App) Options(pattern string, fn HandlerFunc) { a.add(http.MethodOptions
 // pattern. h may be any http.Handler; an itty HandlerFunc is served as if
 // registered with Get, Post and so on. A plain http.Handler reads route
 // parameters with r.PathValue(name), and its request body is bounded by
-// MaxBodyBytes like any other.
+// MaxBodyBytes like any other: a declared length over it is answered 413
+// before h runs. h writes through a ResponseWriter that supports Flush,
+// Hijack, ReadFrom and Unwrap (for http.ResponseController); if h panics
+// before writing anything the App answers 500, and after, the response is
+// aborted.
 //
 // Handle panics if method is empty or not a token, or if the pattern is
 // invalid or cannot be told apart from one already registered for method.

@@ -54,6 +54,8 @@
 //
 // A handler that panics or returns nil, or a response that cannot be sent,
 // is answered with a generic 500; the reason goes to the App's Logger.
+// A response that fails after it has started going out is aborted instead,
+// so that no client takes a truncated body for a whole one.
 // Request bodies are bounded by MaxBodyBytes (413 past it).
 //
 // # Security defaults

@@ -2,6 +2,7 @@ package itty_test
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -145,4 +146,31 @@ func ExampleApp_SetSignedCookie() {
 	// Output:
 	// theme: dark
 	// no valid prefs
+}
+
+// A package that is handed a request, rather than built into the App,
+// finishes its work with Request.OnResponse: the hook runs only if the
+// handler returned a response, so a panic saves nothing.
+func ExampleRequest_OnResponse() {
+	audit := func(req *itty.Request, what string) {
+		req.OnResponse(func(req *itty.Request, resp *itty.Response) error {
+			fmt.Println("audit:", what, "answered", resp.StatusCode)
+			return nil
+		})
+	}
+	app := itty.New()
+	app.Post("/transfer", func(req *itty.Request) *itty.Response {
+		audit(req, "transfer")
+		if req.GET.Get("fail") != "" {
+			panic("ledger unreachable")
+		}
+		return itty.NewResponse("done", http.StatusCreated)
+	})
+	app.Logger = slog.New(slog.DiscardHandler) // the panic's log line
+	show(app, "POST", "/transfer")
+	show(app, "POST", "/transfer?fail=1")
+	// Output:
+	// audit: transfer answered 201
+	// 201 done
+	// 500 500 Internal Server Error
 }

@@ -60,7 +60,11 @@ func (t paramType) matches(s string) bool {
 				return false
 			}
 		}
-		return dots <= 1 && s != "."
+		if dots > 1 || s == "." {
+			return false
+		}
+		_, err := strconv.ParseFloat(s, 64) // rejects values that overflow float64
+		return err == nil
 	case ptUUID:
 		if len(s) != 36 {
 			return false
@@ -134,7 +138,7 @@ func parsePattern(pattern string) []segment {
 		}
 		typ, known := paramTypeNames[typName]
 		if !known {
-			panic(fmt.Sprintf("itty: route %q: unknown parameter type %q (want int, float, uuid, slug, str or path)", pattern, typName))
+			panic(fmt.Sprintf("itty: route %q: unknown parameter type %q (want int, float, uuid, slug, str, or path or its alias any)", pattern, typName))
 		}
 		if !validParamName(name) {
 			panic(fmt.Sprintf("itty: route %q: invalid parameter name %q", pattern, name))

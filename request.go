@@ -43,11 +43,13 @@ type Request struct {
 	Raw *http.Request
 
 	app      *App
-	values   []keyValue // per-request values of other packages; see SetValue
+	values   []keyValue                        // per-request values of other packages; see SetValue
+	hooks    []func(*Request, *Response) error // this request's own; see OnResponse
 	body     bodyReader
 	resp     Response // handed out once by the App's shortcuts
 	respUsed bool
-	writing  bool // the response has started going out
+	writing  bool        // the response has started going out
+	plain    plainWriter // the writer of a plain http.Handler route while it runs (plain.go)
 }
 
 // acquire returns a Request from a's pool pointed at r. Nothing is parsed
@@ -98,6 +100,10 @@ func (req *Request) clear() {
 	if req.body.rc != nil {
 		req.body = bodyReader{}
 	}
+	if len(req.hooks) > 0 {
+		clear(req.hooks)
+		req.hooks = req.hooks[:0]
+	}
 	if req.respUsed {
 		req.resp.reset()
 		req.respUsed = false
@@ -144,6 +150,17 @@ func (req *Request) Value(key any) any {
 		}
 	}
 	return nil
+}
+
+// OnResponse registers fn to run for this request only, after the App's
+// own OnResponse hooks, once the handler has returned a response. It runs
+// under the same rules as App.OnResponse: fn may change resp, an error
+// becomes the answer, and fn does not run if the handler panicked or
+// returned nil. Packages that serve a request of an App they did not hook
+// into (the sessions middleware, say) use it to commit only what a handler
+// finished.
+func (req *Request) OnResponse(fn func(req *Request, resp *Response) error) {
+	req.hooks = append(req.hooks, fn)
 }
 
 // App returns the App serving the request.

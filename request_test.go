@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -160,5 +161,51 @@ func TestPooledRequestStartsClean(t *testing.T) {
 		if got, want := w.Body.String(), `q="" f="" c="" v=<nil> body=""`; got != want {
 			t.Fatalf("next request saw %s, want %s", got, want)
 		}
+	}
+}
+
+// TestRequestOnResponse: a request's own hooks run after the App's, may
+// add hooks of their own, fail the request as App hooks do, and are gone
+// by the next request that reuses the pooled Request.
+func TestRequestOnResponse(t *testing.T) {
+	var order []string
+	app := New()
+	app.OnResponse(func(req *Request, resp *Response) error {
+		order = append(order, "app")
+		return nil
+	})
+	app.Get("/", func(req *Request) *Response {
+		req.OnResponse(func(req *Request, resp *Response) error {
+			order = append(order, "request")
+			req.OnResponse(func(req *Request, resp *Response) error {
+				order = append(order, "added by a hook")
+				return nil
+			})
+			return resp.SetCookie("seen", "1", CookieOptions{})
+		})
+		if req.GET.Get("fail") != "" {
+			req.OnResponse(func(req *Request, resp *Response) error { return errors.New("commit failed") })
+		}
+		return NewResponse("ok", 200)
+	})
+	app.Get("/plain", func(req *Request) *Response { return NewResponse("plain", 200) })
+	app.Logger = slog.New(slog.DiscardHandler)
+
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if got := strings.Join(order, ", "); got != "app, request, added by a hook" || rec.Code != 200 {
+		t.Fatalf("%d, hooks ran: %s", rec.Code, got)
+	}
+	order = nil
+	rec = httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("GET", "/?fail=1", nil))
+	if rec.Code != 500 || !strings.Contains(rec.Header().Get("Set-Cookie"), "seen=1") {
+		t.Fatalf("a failing request hook: %d, Set-Cookie %q; want 500 keeping the hooks' cookie", rec.Code, rec.Header().Get("Set-Cookie"))
+	}
+	order = nil
+	rec = httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("GET", "/plain", nil))
+	if got := strings.Join(order, ", "); got != "app" {
+		t.Fatalf("the next request ran: %s; want only the App's hook", got)
 	}
 }

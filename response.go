@@ -31,7 +31,9 @@ type Response struct {
 	// BodyBytes is the body as bytes; it takes precedence over Body.
 	BodyBytes []byte
 	// BodyReader streams the body, for bodies too large to hold in memory;
-	// it takes precedence over BodyBytes and Body.
+	// it takes precedence over BodyBytes and Body. If it fails or panics
+	// once the response has started, the response is aborted (the client
+	// sees the connection cut, not a short body that looks whole).
 	BodyReader io.Reader
 
 	cookies []outCookie

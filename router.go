@@ -86,19 +86,31 @@ func (rt *router) find(method, path string, ps *Params) *route {
 func (rt *router) allowed(path string) []string {
 	var allow []string
 	var scratch Params
-	hasGet, hasHead := false, false
 	for _, m := range rt.methods {
 		scratch.values = scratch.values[:0]
 		if rt.find(m, path, &scratch) != nil {
 			allow = append(allow, m)
-			hasGet = hasGet || m == http.MethodGet
-			hasHead = hasHead || m == http.MethodHead
 		}
 	}
-	if hasGet && !hasHead {
+	if len(allow) == 0 {
+		return nil
+	}
+	return withImplied(allow)
+}
+
+// allowedAnywhere lists every method some route accepts, for "OPTIONS *",
+// in a slice of its own: the App serves requests concurrently.
+func (rt *router) allowedAnywhere() []string {
+	return withImplied(slices.Clone(rt.methods))
+}
+
+// withImplied adds to allow the methods the App answers without a route
+// of their own: HEAD where GET is allowed, and OPTIONS.
+func withImplied(allow []string) []string {
+	if slices.Contains(allow, http.MethodGet) && !slices.Contains(allow, http.MethodHead) {
 		allow = append(allow, http.MethodHead)
 	}
-	if len(allow) > 0 && !slices.Contains(allow, http.MethodOptions) {
+	if !slices.Contains(allow, http.MethodOptions) {
 		allow = append(allow, http.MethodOptions)
 	}
 	return allow

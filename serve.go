@@ -34,7 +34,7 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 	if path == "" || path[0] != '/' {
 		// "OPTIONS *" and CONNECT authority-form requests name no path.
 		if r.Method == http.MethodOptions && r.RequestURI == "*" {
-			w.Header().Set("Allow", strings.Join(append(a.router.methods, http.MethodOptions), ", "))
+			w.Header().Set("Allow", strings.Join(a.router.allowedAnywhere(), ", "))
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
@@ -59,10 +59,7 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	req.Params.route = rt
 	if rt.h != nil {
-		for i, name := range rt.names {
-			r.SetPathValue(name, req.Params.values[i])
-		}
-		rt.h.ServeHTTP(w, r)
+		a.servePlain(w, req, rt)
 		return
 	}
 	a.finish(w, req, rt.fn)
@@ -133,7 +130,7 @@ func (a *App) finish(w http.ResponseWriter, req *Request, fn HandlerFunc) {
 		return
 	}
 	resp := fn(req)
-	if resp == nil || req.body.exceeded || len(a.hooks) > 0 {
+	if resp == nil || req.body.exceeded || len(a.hooks) > 0 || len(req.hooks) > 0 {
 		resp = a.afterHandler(req, resp)
 	}
 	a.write(w, req, resp)
@@ -146,14 +143,15 @@ func (a *App) tooLong(n int64) bool {
 }
 
 // afterHandler turns a nil response into a 500, a body read past the limit
-// into a 413, and runs the OnResponse hooks on anything else.
+// into a 413, and runs the OnResponse hooks (the App's, then the
+// request's) on anything else.
 func (a *App) afterHandler(req *Request, resp *Response) *Response {
 	switch {
 	case resp == nil:
 		return a.errorPage(req, errNilResponse)
 	case req.body.exceeded:
 		return a.tooLarge(req)
-	case len(a.hooks) > 0:
+	case len(a.hooks) > 0 || len(req.hooks) > 0:
 		return a.runHooks(req, resp)
 	}
 	return resp
@@ -170,11 +168,19 @@ func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
 		}
 	}()
 	fromHooks := len(resp.cookies)
+	fail := func(err error) *Response {
+		out := a.errorPage(req, err)
+		out.cookies = append(out.cookies, resp.cookies[fromHooks:]...)
+		return out
+	}
 	for _, h := range a.hooks {
 		if err := h(req, resp); err != nil {
-			out = a.errorPage(req, err)
-			out.cookies = append(out.cookies, resp.cookies[fromHooks:]...)
-			return out
+			return fail(err)
+		}
+	}
+	for i := 0; i < len(req.hooks); i++ { // a hook may add one: it runs too
+		if err := req.hooks[i](req, resp); err != nil {
+			return fail(err)
 		}
 	}
 	return resp
@@ -191,20 +197,32 @@ func (a *App) done(w http.ResponseWriter, req *Request) {
 	a.pool.Put(req)
 }
 
-// recovered answers a request whose handler panicked with v: a 500, or only
-// a log line once the response has started. http.ErrAbortHandler, net/http's
-// way to abort a response, is passed on after the Request is released.
+// recovered answers a request whose handler panicked with v with a 500,
+// if nothing of the response has gone out yet. Once it has, a 500 page
+// would only be appended to it, and the client could take what arrived for
+// a whole answer: the panic is logged and the response aborted instead, so
+// that the client sees it fail. http.ErrAbortHandler, net/http's way to
+// abort a response, is passed on after the Request is released; net/http
+// then cuts the connection (or resets the HTTP/2 stream) and logs nothing.
 func (a *App) recovered(w http.ResponseWriter, req *Request, v any) {
+	started, plain := req.writing || req.plain.started, req.plain.ResponseWriter != nil
+	req.plain = plainWriter{} // servePlain did not get to drop it
 	if v == http.ErrAbortHandler {
 		a.release(req)
-		panic(v) // net/http logs nothing for it
+		panic(v)
 	}
 	err := &PanicError{Value: v, Stack: debug.Stack()}
-	if req.writing {
-		// The response was already on its way: all we can do is log.
-		a.logger().Error("itty: panic while writing the response", "method", req.Method, "path", req.Path,
+	if started {
+		a.logger().Error("itty: panic after the response started; aborting it", "method", req.Method, "path", req.Path,
 			"err", err, "stack", string(err.Stack))
-		return
+		a.release(req)
+		panic(http.ErrAbortHandler)
+	}
+	if plain {
+		h := w.Header()
+		for _, k := range bodyHeaders {
+			delete(h, k)
+		}
 	}
 	a.write(w, req, a.errorPage(req, err))
 }
@@ -215,6 +233,13 @@ func (a *App) recovered(w http.ResponseWriter, req *Request, v any) {
 func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	if resp.err != nil {
 		resp = a.errorPage(req, resp.err)
+	}
+	if req.body.rc != nil {
+		// Give net/http back its own body before the header goes out: it
+		// then knows what is left unread, and closes the connection rather
+		// than read a large rest, or ask an Expect: 100-continue client for
+		// a body nobody will read.
+		req.Raw.Body = req.body.rc
 	}
 	req.writing = true
 	if resp.Headers == nil && len(resp.cookies) == 0 && resp.BodyReader == nil && resp.BodyBytes == nil &&
@@ -230,6 +255,9 @@ func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 // writeFull sends a response with a status, headers, cookies or a body
 // other than a string.
 func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
+	if s := resp.StatusCode; s != 0 && !finalStatus(s) {
+		resp = a.errorPage(req, fmt.Errorf("itty: response status %d cannot be sent (a final status is 200 to 999)", s))
+	}
 	h := w.Header()
 	for k, v := range resp.Headers {
 		h[k] = v
@@ -254,7 +282,10 @@ func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
 	switch {
 	case resp.BodyReader != nil:
 		if _, err := io.Copy(w, resp.BodyReader); err != nil {
-			a.logger().Warn("itty: streaming response failed", "method", req.Method, "path", req.Path, "err", err)
+			// What went out is not the whole body: abort the response, so
+			// that the client does not take it for one.
+			a.logger().Warn("itty: streaming response failed; aborting it", "method", req.Method, "path", req.Path, "err", err)
+			panic(http.ErrAbortHandler)
 		}
 	case resp.BodyBytes != nil:
 		w.Write(resp.BodyBytes)
@@ -317,6 +348,10 @@ func stringBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
+// finalStatus reports whether code can end a response: net/http sends
+// 100 to 999, but a 1xx is informational and leaves the response open.
+func finalStatus(code int) bool { return code >= 200 && code <= 999 }
+
 func bodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
@@ -339,10 +374,16 @@ func forbidden(req *Request) *Response {
 	return req.newResponse(statusText(http.StatusForbidden), http.StatusForbidden, contentTypeText)
 }
 
+// tooLarge is the 413 for a body over MaxBodyBytes. On HTTP/1 it closes
+// the connection, since the rest of the body is not read.
 func (a *App) tooLarge(req *Request) *Response {
 	a.logger().Warn("itty: request body too large", "method", req.Method, "path", req.Path,
 		"limit", a.maxBody())
-	return req.newResponse(statusText(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, contentTypeText)
+	resp := req.newResponse(statusText(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge, contentTypeText)
+	if req.Raw.ProtoMajor == 1 {
+		resp.Headers = http.Header{"Connection": {"close"}}
+	}
+	return resp
 }
 
 // errorPage logs err and returns the error response for it: 500, or the status

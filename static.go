@@ -127,7 +127,10 @@ func (s *StaticFiles) open(name string, dir bool) (f fs.File, st fs.FileInfo, re
 		return nil, nil, err == nil
 	case st.IsDir():
 		f.Close()
-		return s.open(path.Join(name, "index.html"), false)
+		// An index.html that is itself a directory is no index: never a
+		// redirect, which would send "dir/" to "dir//" and back.
+		f, st, _ = s.open(path.Join(name, "index.html"), false)
+		return f, st, false
 	case dir:
 		f.Close() // "file.css/" is not a directory
 		return nil, nil, false

@@ -218,3 +218,16 @@ func TestStaticETagWithoutModTime(t *testing.T) {
 		t.Fatalf("ETag changed: %q then %q", etag, again)
 	}
 }
+
+// TestAttackStaticIndexThatIsADirectory: a directory named index.html,
+// holding an index.html of its own, is no index: its parent is a 404, not
+// a redirect to "dir//", which cleans back to "dir/" for ever.
+func TestAttackStaticIndexThatIsADirectory(t *testing.T) {
+	app := New()
+	app.Static("/s/", fstest.MapFS{"x/index.html/index.html": {Data: []byte("inner")}})
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest("GET", "/s/x/", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("GET /s/x/: %d Location %q, want 404", rec.Code, rec.Header().Get("Location"))
+	}
+}

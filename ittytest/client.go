@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -186,7 +187,11 @@ func (c *Client) SetCookie(ck *http.Cookie) {
 // the handler on it.
 type handlerTransport struct{ h http.Handler }
 
-func (ht handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+// RoundTrip runs the handler. A handler that aborts its response (it
+// panics with http.ErrAbortHandler, as an itty App does when it panics
+// after the response started) is an error, as a broken connection is to a
+// real client: the test sees that no whole response came.
+func (ht handlerTransport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 	if r.URL == nil {
 		return nil, errors.New("ittytest: request without URL")
 	}
@@ -203,11 +208,28 @@ func (ht handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		sr.TLS = &tls.ConnectionState{HandshakeComplete: true, ServerName: r.URL.Hostname()}
 	}
 	rec := httptest.NewRecorder()
-	ht.h.ServeHTTP(rec, sr)
-	resp := rec.Result()
+	if aborted := serve(ht.h, rec, sr); aborted {
+		return nil, fmt.Errorf("ittytest: the handler aborted the response after %d bytes: %w", rec.Body.Len(), http.ErrAbortHandler)
+	}
+	resp = rec.Result()
 	resp.Request = r
 	if r.Method == http.MethodHead {
 		resp.Body = http.NoBody
 	}
 	return resp, nil
+}
+
+// serve runs h and reports whether it aborted the response with
+// http.ErrAbortHandler; any other panic goes on up.
+func serve(h http.Handler, w http.ResponseWriter, r *http.Request) (aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return false
 }
