@@ -60,6 +60,9 @@ func New(app *itty.App, store Store, opts Options) (*Manager, error) {
 		m.local = true
 	}
 	m.b = &serverBackend{m: m, store: store}
+	if err := m.attach(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -75,6 +78,9 @@ func NewCookieManager(app *itty.App, store *CookieStore, opts Options) (*Manager
 		return nil, err
 	}
 	m.b = &cookieBackend{m: m, cs: store}
+	if err := m.attach(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -83,11 +89,21 @@ func newManager(app *itty.App, opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{app: app, opts: opts}
-	if app != nil {
-		app.OnResponse(m.hook)
+	return &Manager{app: app, opts: opts}, nil
+}
+
+// attach hooks the Manager into its App, once nothing else can fail. A
+// second Manager on one App under the same cookie name is refused: the two
+// would read, clear and overwrite each other's cookie.
+func (m *Manager) attach() error {
+	if m.app == nil {
+		return nil
 	}
-	return m, nil
+	if err := claimCookieName(m.app, m.opts.CookieName); err != nil {
+		return err
+	}
+	m.app.OnResponse(m.hook)
+	return nil
 }
 
 // CookieName returns the name of the session cookie.
@@ -116,8 +132,15 @@ func (m *Manager) Get(req *itty.Request) *Session {
 		s = m.open(req.Raw, req.COOKIES.GetList(m.opts.CookieName))
 	}
 	s.post = &req.POST
-	// The App's hook commits it, or nothing does if the handler fails.
-	s.hooked = m.app == req.App()
+	// An itty hook commits it, or nothing does if the handler fails: the
+	// App's, or, on an App the Manager was not made for (behind the
+	// middleware, say), one for this request alone. The middleware's
+	// writer then leaves it alone, so the App's 500 page for a panic
+	// commits nothing.
+	if m.app != req.App() {
+		req.OnResponse(m.hook)
+	}
+	s.hooked = true
 	req.SetValue(key, s)
 	return s
 }
@@ -317,25 +340,42 @@ func (m *Manager) commit(s *Session, resp *itty.Response) error {
 }
 
 // slides reports whether a persistent cookie should be sent again because
-// this request moved the session's idle deadline by TouchInterval or more.
+// this request moved the session's idle deadline: a write always moves it,
+// a read only when it touches the record (TouchInterval or more since the
+// last write or touch). Either way the cookie's Max-Age then ends where
+// the server's idle deadline now does.
 func (m *Manager) slides(s *Session, now time.Time) bool {
-	return (m.opts.Persistent || s.rec.Persistent) && !s.isNew && now.Sub(s.loadedSeen) >= m.opts.TouchInterval
+	return (m.opts.Persistent || s.rec.Persistent) && !s.isNew &&
+		(s.dirty() || now.Sub(s.loadedSeen) >= m.opts.TouchInterval)
 }
 
+// withVary marks a response that depends on the session as such: Vary
+// names Cookie (unless the handler's Vary already covers it), and without
+// a Cache-Control of the handler's, no cache may store it.
 func withVary(h http.Header) http.Header {
 	if h == nil {
 		h = make(http.Header)
 	}
-	for _, v := range h.Values("Vary") {
-		if strings.Contains(strings.ToLower(v), "cookie") {
-			return h
-		}
+	if !varies(h, "Cookie") {
+		h.Add("Vary", "Cookie")
 	}
-	h.Add("Vary", "Cookie")
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-store")
 	}
 	return h
+}
+
+// varies reports whether h's Vary lists field, or "*".
+func varies(h http.Header, field string) bool {
+	for _, v := range h.Values("Vary") {
+		for name := range strings.SplitSeq(v, ",") {
+			name = strings.TrimSpace(name)
+			if name == "*" || strings.EqualFold(name, field) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (m *Manager) cookieOptions(s *Session) itty.CookieOptions {

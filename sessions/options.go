@@ -53,9 +53,11 @@ type Options struct {
 	StoreTimeout time.Duration
 	// Persistent gives every session's cookie a Max-Age that ends when the
 	// server would end the session (the idle deadline, or the absolute one
-	// if sooner), re-sent as activity moves the idle deadline (at most once
-	// per TouchInterval). Without it, a session's cookie ends with the
-	// browser session, unless the user chose "remember me".
+	// if sooner), re-sent whenever a request moves the idle deadline: on
+	// every write, and on reads at most once per TouchInterval. Without it,
+	// a session's cookie ends with the browser session, unless the user
+	// chose "remember me". Browsers keep a cookie at most 400 days, so with
+	// Persistent the shorter of IdleTimeout and Lifetime may not be longer.
 	Persistent bool
 	// Secure always marks the cookie Secure. Without it, the cookie is
 	// Secure when the request came over TLS. Behind a TLS-terminating
@@ -110,14 +112,16 @@ func (o Options) withDefaults() (Options, error) {
 	if o.RememberLifetime > itty.MaxCookieAge {
 		return o, fmt.Errorf("sessions: RememberLifetime %v is longer than the 400 days browsers keep a cookie (itty.MaxCookieAge)", o.RememberLifetime)
 	}
+	if o.Persistent && min(o.IdleTimeout, o.Lifetime) > itty.MaxCookieAge {
+		// A persistent cookie's Max-Age runs to the earlier deadline.
+		return o, fmt.Errorf("sessions: Persistent with IdleTimeout %v and Lifetime %v: the cookie would outlive the 400 days browsers keep one (itty.MaxCookieAge)", o.IdleTimeout, o.Lifetime)
+	}
 	if o.CookieName == "" {
 		o.CookieName = DefaultCookieName()
 		if o.Secure && o.Domain == "" && o.Path == "/" {
 			o.CookieName = "__Host-" + o.CookieName
 		}
 	}
-	// The session cookie as it will be sent; SetCookie applies every rule
-	// browsers enforce (name, domain, prefixes).
 	if o.SameSite == itty.SameSiteNone && !o.Secure {
 		return o, errors.New("sessions: SameSite=None needs Options.Secure: browsers refuse a SameSite=None cookie without Secure")
 	}

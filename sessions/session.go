@@ -38,7 +38,7 @@ type Session struct {
 	changes           map[string]json.RawMessage // nil value: deleted
 	persistentChanged bool
 	committed         bool // saved (or failed to) by the App's hook or the middleware
-	hooked            bool // an itty handler of the Manager's App has it: the App's hook commits
+	hooked            bool // an itty handler has it: an itty hook commits it (the App's or the request's)
 }
 
 // formValues is where CheckCSRF finds the form's token: an itty Request's
