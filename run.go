@@ -109,6 +109,12 @@ func (a *App) RunContext(ctx context.Context, addr string) error {
 // rewritten: under CGI, redirect to paths that include the script name.
 func (a *App) RunCGI() error {
 	return cgi.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.RequestURI == "" {
+			// What the client asked for, the script's name included, so
+			// that the App's own redirects (a trailing slash, a clean
+			// path) stay under the script: see mountPrefix.
+			r.RequestURI = r.URL.RequestURI()
+		}
 		if _, ok := os.LookupEnv("PATH_INFO"); ok || os.Getenv("SCRIPT_NAME") != "" {
 			r.URL.Path = os.Getenv("PATH_INFO")
 			if r.URL.Path == "" {

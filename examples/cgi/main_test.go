@@ -50,6 +50,16 @@ func TestCGI(t *testing.T) {
 	if string(b) != "Hello, Ada!" {
 		t.Fatalf("greet: %q", b)
 	}
+	// The App's own redirects stay under the script.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noFollow.Get(srv.URL + "/cgi-bin/hello.cgi/greet/Ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusMovedPermanently || loc != "/cgi-bin/hello.cgi/greet/Ada/" {
+		t.Fatalf("trailing-slash redirect under CGI: %d Location %q, want 301 to the path under the script", resp.StatusCode, loc)
+	}
 }
 
 // TestFastCGI starts the program as a FastCGI server and speaks the
