@@ -30,7 +30,7 @@ func (a *App) servePlain(w http.ResponseWriter, req *Request, rt *route) {
 }
 
 // plainWriter is the ResponseWriter a plain handler gets. It passes
-// everything on, and supports Flush, Hijack and ReadFrom (so sendfile
+// everything on, and supports Flush (and FlushError), Hijack and ReadFrom (so sendfile
 // still serves files) whatever the underlying writer is, failing as
 // http.ResponseController does where that one cannot; Unwrap lets
 // ResponseController reach the rest.
@@ -62,10 +62,16 @@ func (w *plainWriter) ReadFrom(src io.Reader) (int64, error) {
 }
 
 // Flush sends what is buffered, the header included.
-func (w *plainWriter) Flush() {
-	if http.NewResponseController(w.ResponseWriter).Flush() == nil {
+func (w *plainWriter) Flush() { w.FlushError() }
+
+// FlushError is Flush with the underlying writer's error, such as one
+// matching http.ErrNotSupported; http.ResponseController.Flush returns it.
+func (w *plainWriter) FlushError() error {
+	err := http.NewResponseController(w.ResponseWriter).Flush()
+	if err == nil {
 		w.started = true
 	}
+	return err
 }
 
 // Hijack hands over the connection, or fails with an error matching

@@ -2,6 +2,7 @@ package itty
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -133,5 +134,23 @@ func TestPlainHandlerPanicAfterWriting(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "panic after the response started") {
 		t.Errorf("not logged: %s", logs.String())
+	}
+}
+
+// noFlushWriter is a ResponseWriter that cannot flush.
+type noFlushWriter struct{ http.ResponseWriter }
+
+// TestPlainHandlerFlushReportsItsError: through the App's writer,
+// http.ResponseController.Flush still says when the server's writer
+// cannot flush, as it would without the App.
+func TestPlainHandlerFlushReportsItsError(t *testing.T) {
+	var flushErr error
+	app := New()
+	app.Handle("GET", "/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		flushErr = http.NewResponseController(w).Flush()
+	}))
+	app.ServeHTTP(noFlushWriter{httptest.NewRecorder()}, httptest.NewRequest("GET", "/", nil))
+	if !errors.Is(flushErr, http.ErrNotSupported) {
+		t.Errorf("Flush on a writer that cannot: %v, want http.ErrNotSupported", flushErr)
 	}
 }

@@ -28,6 +28,12 @@ func (e *ConflictError) HTTPStatus() int { return http.StatusConflict }
 // Conflict, and nothing it changed reaches any session.
 var ErrSessionEnded = errors.New("sessions: the session ended while the request ran")
 
+// ErrCommitted is returned by a change made to a session after it was
+// committed: behind Middleware, once the handler's response has started
+// (its first Write, WriteHeader, Flush or Hijack). The change is not
+// saved, and the middleware logs it.
+var ErrCommitted = errors.New("sessions: the session was already saved when the response started; this change is not")
+
 // endedError is ErrSessionEnded with its reason, and whether the client's
 // cookie should be cleared (its session is gone) or left alone (it may
 // already hold the session's new id). The App keeps the cleared cookie on

@@ -302,10 +302,10 @@ func (m *Manager) hook(req *itty.Request, resp *itty.Response) error {
 // resp; an error is the request's answer (500, or 409).
 func (m *Manager) commit(s *Session, resp *itty.Response) error {
 	s.committed = true
+	resp.Headers = withVary(resp.Headers) // error pages too: they depend on the cookie
 	if s.err != nil {
 		return s.err
 	}
-	resp.Headers = withVary(resp.Headers)
 	if s.destroyed {
 		return m.clearCookie(resp)
 	}
@@ -334,7 +334,7 @@ func (m *Manager) commit(s *Session, resp *itty.Response) error {
 		return err
 	}
 	if resend || m.slides(s, now) {
-		return m.setCookie(s, resp)
+		return m.setCookie(s, resp, now)
 	}
 	return nil
 }
@@ -378,12 +378,16 @@ func varies(h http.Header, field string) bool {
 	return false
 }
 
-func (m *Manager) cookieOptions(s *Session) itty.CookieOptions {
+// cookieOptions is the session cookie's policy for s, committed at now.
+func (m *Manager) cookieOptions(s *Session, now time.Time) itty.CookieOptions {
 	o := m.opts.cookie(s.r.TLS != nil)
 	if m.opts.Persistent || s.rec.Persistent {
 		// The browser forgets the cookie when the server would end the
 		// session.
-		o.MaxAge = time.Until(m.deadline(s.rec))
+		// Whole seconds from the commit, rounded down: the browser
+		// forgets the cookie when the server forgets the session, not
+		// up to a second after.
+		o.MaxAge = m.deadline(s.rec).Sub(now).Truncate(time.Second)
 		if o.MaxAge <= 0 {
 			o.MaxAge = -1
 		}
@@ -391,12 +395,12 @@ func (m *Manager) cookieOptions(s *Session) itty.CookieOptions {
 	return o
 }
 
-func (m *Manager) setCookie(s *Session, resp *itty.Response) error {
+func (m *Manager) setCookie(s *Session, resp *itty.Response, now time.Time) error {
 	value, err := m.b.cookieValue(s.rec)
 	if err != nil {
 		return err
 	}
-	if err := resp.SetCookie(m.opts.CookieName, value, m.cookieOptions(s)); err != nil {
+	if err := resp.SetCookie(m.opts.CookieName, value, m.cookieOptions(s, now)); err != nil {
 		return err
 	}
 	resp.Headers.Set("Cache-Control", "no-store")

@@ -17,12 +17,17 @@ import (
 // on first use, and it is committed just before the response's header goes
 // out (or when next returns, if it wrote nothing), with the same rules as
 // for itty handlers: changes merge, a conflict or a session that ended is a
-// 409, a store failure a 500, and nothing is saved when next panics. An
-// itty App served behind it shares the session: Get returns the same one,
-// and the request loads and commits it once.
+// 409, a store failure a 500, and nothing is saved when next panics before
+// its response started (after, the session was saved as the header went
+// out). An itty App served behind it shares the session: Get returns the
+// same one, and an itty hook of the request commits it, so that a panic in
+// an itty handler saves nothing either.
 //
-// The ResponseWriter next gets supports Flush and Hijack when the
-// underlying one does, and Unwrap for http.ResponseController.
+// A change made once the response has started is not saved: Set and
+// Renew return ErrCommitted for it, and the middleware logs it.
+//
+// The ResponseWriter next gets supports Flush (and FlushError) and Hijack
+// when the underlying one does, and Unwrap for http.ResponseController.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l := &lazySession{m: m, r: r}
@@ -36,6 +41,10 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 				return
 			}
 			sw.commit()
+			if l.s != nil && l.s.late {
+				m.logger().Error("sessions: the session was changed after the response started; the change was not saved",
+					"method", r.Method, "path", r.URL.Path, "err", ErrCommitted)
+			}
 		}()
 		next.ServeHTTP(sw, r)
 		panicked = false
@@ -158,23 +167,36 @@ func (w *sessionWriter) Write(b []byte) (int, error) {
 
 // Flush commits the session and sends the header if need be, then flushes
 // the underlying writer if it can.
-func (w *sessionWriter) Flush() {
+func (w *sessionWriter) Flush() { w.FlushError() }
+
+// FlushError is Flush with the underlying writer's error, such as one
+// matching http.ErrNotSupported; http.ResponseController.Flush returns it.
+func (w *sessionWriter) FlushError() error {
 	if !w.started {
 		w.WriteHeader(http.StatusOK)
 	}
-	if !w.swallow {
-		http.NewResponseController(w.ResponseWriter).Flush()
+	if w.swallow {
+		return nil // the error page went out instead
 	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Hijack commits the session (its cookie cannot be sent on a hijacked
 // connection, so a session a hijacking handler changes is saved but its
 // cookie is not), then hands over the connection if the underlying writer
-// can.
+// can. If the commit failed, its error page has been written and Hijack
+// returns an error instead.
 func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	w.commit()
+	if w.swallow {
+		// The commit failed and its error page is the answer: the
+		// handler must not go on as if its session were saved.
+		return nil, nil, errCommitFailed
+	}
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
+
+var errCommitFailed = errors.New("sessions: the session could not be saved, and the response is its error page: no hijack")
 
 // Unwrap returns the underlying ResponseWriter, for http.ResponseController.
 func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -38,6 +38,7 @@ type Session struct {
 	changes           map[string]json.RawMessage // nil value: deleted
 	persistentChanged bool
 	committed         bool // saved (or failed to) by the App's hook or the middleware
+	late              bool // changed after it was committed: not saved (see ErrCommitted)
 	hooked            bool // an itty handler has it: an itty hook commits it (the App's or the request's)
 }
 
@@ -131,14 +132,28 @@ func (s *Session) GetTime(key string) time.Time {
 }
 
 // Set puts v under key. v may be anything encoding/json can encode (no gob
-// registration); it is an error if it cannot be encoded.
+// registration); it is an error if it cannot be encoded, and ErrCommitted
+// if the session was already saved (the response had started).
 func (s *Session) Set(key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("sessions: value for %q: %w", key, err)
 	}
 	s.change(key, b)
+	if s.late {
+		return ErrCommitted
+	}
 	return nil
+}
+
+// afterCommit notes a change made once the session was committed, which
+// is not saved, and returns ErrCommitted for it.
+func (s *Session) afterCommit() error {
+	if !s.committed {
+		return nil
+	}
+	s.late = true
+	return ErrCommitted
 }
 
 // Delete removes key.
@@ -153,6 +168,7 @@ func (s *Session) change(key string, v json.RawMessage) {
 		s.changes = map[string]json.RawMessage{}
 	}
 	s.changes[key] = v
+	s.afterCommit()
 }
 
 const flashKey = "_flash"
@@ -213,6 +229,7 @@ func (s *Session) SetUser(user string) {
 	if user == s.rec.User {
 		return
 	}
+	s.afterCommit()
 	s.rec.User = user
 	s.Delete(csrfKey)
 	s.Renew()
@@ -225,6 +242,7 @@ func (s *Session) RememberMe(remember bool) {
 	if s.rec.Persistent == remember {
 		return
 	}
+	s.afterCommit()
 	s.rec.Persistent = remember
 	s.rec.Lifetime = s.m.lifetime(s.rec)
 	s.persistentChanged = true
@@ -247,6 +265,9 @@ func (s *Session) Renew() error {
 	}
 	if s.destroyed {
 		return errors.New("sessions: Renew after Destroy")
+	}
+	if err := s.afterCommit(); err != nil {
+		return err
 	}
 	if !s.renewed {
 		s.rec.ID = NewID()
