@@ -94,6 +94,16 @@ func oaNoStore(h http.Header) bool {
 	return strings.Contains(strings.ToLower(h.Get("Cache-Control")), "no-store")
 }
 
+// oaManager is sessions.New, failing the test on an error.
+func oaManager(t *testing.T, app *itty.App, store sessions.Store, o sessions.Options) *sessions.Manager {
+	t.Helper()
+	mgr, err := sessions.New(app, store, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mgr
+}
+
 func oaQuietServer(h http.Handler) *httptest.Server {
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -223,7 +233,7 @@ func TestAttackMiddlewareEveryWayToStartAResponse(t *testing.T) {
 func TestAttackMiddlewareHijack(t *testing.T) {
 	store := sessions.NewMemoryStore()
 	defer store.Close()
-	mgr, _ := sessions.New(nil, store, sessions.Options{CookieName: "sid"})
+	mgr := oaManager(t, nil, store, sessions.Options{CookieName: "sid"})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hijack", func(w http.ResponseWriter, r *http.Request) {
 		mgr.FromContext(r.Context()).SetUser("ada")
@@ -305,7 +315,7 @@ func TestAttackIttyHandlerPanicsBehindMiddleware(t *testing.T) {
 func TestAttackPlainHandlerPanicsBehindMiddleware(t *testing.T) {
 	store := sessions.NewMemoryStore()
 	defer store.Close()
-	mgr, _ := sessions.New(nil, store, sessions.Options{CookieName: "sid"})
+	mgr := oaManager(t, nil, store, sessions.Options{CookieName: "sid"})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		mgr.FromContext(r.Context()).SetUser("ada")
@@ -348,7 +358,7 @@ func TestAttackPlainHandlerPanicsBehindMiddleware(t *testing.T) {
 func TestAttackMiddlewareLostUpdateAndEndedSession(t *testing.T) {
 	store := sessions.NewMemoryStore()
 	defer store.Close()
-	mgr, _ := sessions.New(nil, store, sessions.Options{CookieName: "sid"})
+	mgr := oaManager(t, nil, store, sessions.Options{CookieName: "sid"})
 	loaded := make(chan struct{})
 	release := make(chan struct{})
 	mux := http.NewServeMux()
@@ -451,7 +461,7 @@ func TestAttackMiddlewareLostUpdateAndEndedSession(t *testing.T) {
 func TestAttackMiddlewareStoreFailure(t *testing.T) {
 	store := &flakyStore{MemoryStore: sessions.NewMemoryStore()}
 	defer store.Close()
-	mgr, _ := sessions.New(nil, store, sessions.Options{CookieName: "sid", StoreTimeout: time.Second})
+	mgr := oaManager(t, nil, store, sessions.Options{CookieName: "sid", StoreTimeout: time.Second})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		mgr.FromContext(r.Context()).SetUser("ada")
@@ -582,7 +592,7 @@ func TestAttackHandlerVaryDisablesNoStore(t *testing.T) {
 	store := sessions.NewMemoryStore()
 	defer store.Close()
 	app := itty.New()
-	mgr, _ := sessions.New(app, store, sessions.Options{CookieName: "sid"})
+	mgr := oaManager(t, app, store, sessions.Options{CookieName: "sid"})
 	app.Post("/login", func(req *itty.Request) *itty.Response {
 		mgr.Get(req).SetUser("ada")
 		return app.Render(req, "ok")
@@ -1136,7 +1146,7 @@ func TestAttackCSRFTokens(t *testing.T) {
 	store := sessions.NewMemoryStore()
 	defer store.Close()
 	app := itty.New()
-	mgr, _ := sessions.New(app, store, sessions.Options{CookieName: "sid"})
+	mgr := oaManager(t, app, store, sessions.Options{CookieName: "sid"})
 	app.Get("/form", func(req *itty.Request) *itty.Response {
 		return app.Render(req, mgr.Get(req).CSRFToken())
 	})
