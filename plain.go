@@ -26,7 +26,6 @@ func (a *App) servePlain(w http.ResponseWriter, req *Request, rt *route) {
 	}
 	req.plain = plainWriter{ResponseWriter: w}
 	rt.h.ServeHTTP(&req.plain, r)
-	req.plain = plainWriter{} // the pooled Request keeps no writer
 }
 
 // plainWriter is the ResponseWriter a plain handler gets. It passes
@@ -91,4 +90,4 @@ func (w *plainWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // set some of them and then panicked, they would mislabel the 500 page
 // that replaces that body, or cut it short (Content-Length).
 var bodyHeaders = []string{"Content-Length", "Content-Encoding", "Content-Range", "Content-Disposition",
-	"Content-Language", "Etag", "Last-Modified", "Location"}
+	"Content-Language", "Etag", "Last-Modified", "Location", "Cache-Control", "Expires"}

@@ -49,7 +49,7 @@ type Request struct {
 	resp     Response // handed out once by the App's shortcuts
 	respUsed bool
 	writing  bool        // the response has started going out
-	plain    plainWriter // the writer of a plain http.Handler route while it runs (plain.go)
+	plain    plainWriter // the writer of a plain http.Handler route (plain.go)
 }
 
 // acquire returns a Request from a's pool pointed at r. Nothing is parsed
@@ -109,6 +109,9 @@ func (req *Request) clear() {
 		req.respUsed = false
 	}
 	req.writing = false
+	if req.plain.ResponseWriter != nil { // a handler that ended by runtime.Goexit
+		req.plain = plainWriter{}
+	}
 	req.Raw, req.Headers, req.COOKIES.header = nil, nil, nil // don't keep the last request alive
 }
 

@@ -105,10 +105,12 @@ func (a *App) RunContext(ctx context.Context, addr string) error {
 // standard input the web server gives the program) and returns. Routes
 // match the part of the path after the script (PATH_INFO), so an app whose
 // script is /cgi-bin/app.cgi answers /cgi-bin/app.cgi/greet/Ada/ with its
-// /greet/<str:name>/ route. Locations the app redirects to are not
-// rewritten: under CGI, redirect to paths that include the script name.
+// /greet/<str:name>/ route. The App's own redirects stay under the script;
+// targets passed to Redirect are sent as given. A response aborted after
+// it started is sent as far as it got, and RunCGI returns an error.
 func (a *App) RunCGI() error {
-	return cgi.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	aborted := false
+	err := cgi.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.RequestURI == "" {
 			// What the client asked for, the script's name included, so
 			// that the App's own redirects (a trailing slash, a clean
@@ -122,13 +124,38 @@ func (a *App) RunCGI() error {
 			}
 			r.URL.RawPath = ""
 		}
-		a.ServeHTTP(w, r)
+		aborted = serveAborting(a, w, r)
 	}))
+	if err == nil && aborted {
+		err = errors.New("itty: the response was aborted after it started (see the log); CGI cannot cut it short, so the client got it truncated")
+	}
+	return err
 }
 
 // RunFastCGI serves FastCGI requests from l; a nil l means the listener on
-// standard input that a FastCGI process manager passes.
-func (a *App) RunFastCGI(l net.Listener) error { return fcgi.Serve(l, a) }
+// standard input that a FastCGI process manager passes. A response aborted
+// after it started (see App.ServeHTTP) ends there: FastCGI cannot tell the
+// web server it failed, and net/http/fcgi would let the abort end the
+// process, so it is caught.
+func (a *App) RunFastCGI(l net.Listener) error {
+	return fcgi.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveAborting(a, w, r) }))
+}
+
+// serveAborting serves r and reports whether the App aborted the response
+// (panicked with http.ErrAbortHandler), which it catches: the CGI and
+// FastCGI servers recover no panic.
+func serveAborting(h http.Handler, w http.ResponseWriter, r *http.Request) (aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return false
+}
 
 // accessLog wraps h to log one line per request: method, path, status,
 // bytes written and duration.

@@ -206,7 +206,6 @@ func (a *App) done(w http.ResponseWriter, req *Request) {
 // then cuts the connection (or resets the HTTP/2 stream) and logs nothing.
 func (a *App) recovered(w http.ResponseWriter, req *Request, v any) {
 	started, plain := req.writing || req.plain.started, req.plain.ResponseWriter != nil
-	req.plain = plainWriter{} // servePlain did not get to drop it
 	if v == http.ErrAbortHandler {
 		a.release(req)
 		panic(v)
@@ -234,13 +233,6 @@ func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	if resp.err != nil {
 		resp = a.errorPage(req, resp.err)
 	}
-	if req.body.rc != nil {
-		// Give net/http back its own body before the header goes out: it
-		// then knows what is left unread, and closes the connection rather
-		// than read a large rest, or ask an Expect: 100-continue client for
-		// a body nobody will read.
-		req.Raw.Body = req.body.rc
-	}
 	req.writing = true
 	if resp.Headers == nil && len(resp.cookies) == 0 && resp.BodyReader == nil && resp.BodyBytes == nil &&
 		(resp.StatusCode == 0 || resp.StatusCode == http.StatusOK) {
@@ -256,7 +248,14 @@ func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 // other than a string.
 func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
 	if s := resp.StatusCode; s != 0 && !finalStatus(s) {
-		resp = a.errorPage(req, fmt.Errorf("itty: response status %d cannot be sent (a final status is 200 to 999)", s))
+		if c, ok := resp.BodyReader.(io.Closer); ok {
+			c.Close() // the 500 page replaces it
+		}
+		page := a.errorPage(req, fmt.Errorf("itty: response status %d cannot be sent (a final status is 200 to 999)", s))
+		// The hooks have run: their cookies stand for what they stored
+		// (a session), so the page keeps them, as runHooks' pages do.
+		page.cookies = append(page.cookies, resp.cookies...)
+		resp = page
 	}
 	h := w.Header()
 	for k, v := range resp.Headers {
@@ -375,7 +374,8 @@ func forbidden(req *Request) *Response {
 }
 
 // tooLarge is the 413 for a body over MaxBodyBytes. On HTTP/1 it closes
-// the connection, since the rest of the body is not read.
+// the connection: net/http then neither reads the rest of the body first
+// nor asks an Expect: 100-continue client for it.
 func (a *App) tooLarge(req *Request) *Response {
 	a.logger().Warn("itty: request body too large", "method", req.Method, "path", req.Path,
 		"limit", a.maxBody())

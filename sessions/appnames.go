@@ -39,6 +39,13 @@ func claimCookieName(app *itty.App, name string) error {
 	return nil
 }
 
+// releaseCookieName undoes claimCookieName.
+func releaseCookieName(app *itty.App, name string) {
+	appCookieNames.mu.Lock()
+	defer appCookieNames.mu.Unlock()
+	delete(appCookieNames.names[weak.Make(app)], name)
+}
+
 func forgetApp(key weak.Pointer[itty.App]) {
 	appCookieNames.mu.Lock()
 	delete(appCookieNames.names, key)

@@ -48,8 +48,14 @@ func New(app *itty.App, store Store, opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The cookie name is checked first: a Manager refused for it must not
+	// have bound the store to its name.
+	if err := m.claimName(); err != nil {
+		return nil, err
+	}
 	if ns, ok := store.(Namespacer); ok {
 		if err := ns.Namespace(m.opts.CookieName); err != nil {
+			m.releaseName()
 			return nil, err
 		}
 	}
@@ -60,9 +66,7 @@ func New(app *itty.App, store Store, opts Options) (*Manager, error) {
 		m.local = true
 	}
 	m.b = &serverBackend{m: m, store: store}
-	if err := m.attach(); err != nil {
-		return nil, err
-	}
+	m.hookIn()
 	return m, nil
 }
 
@@ -77,10 +81,11 @@ func NewCookieManager(app *itty.App, store *CookieStore, opts Options) (*Manager
 	if err != nil {
 		return nil, err
 	}
-	m.b = &cookieBackend{m: m, cs: store}
-	if err := m.attach(); err != nil {
+	if err := m.claimName(); err != nil {
 		return nil, err
 	}
+	m.b = &cookieBackend{m: m, cs: store}
+	m.hookIn()
 	return m, nil
 }
 
@@ -92,18 +97,28 @@ func newManager(app *itty.App, opts Options) (*Manager, error) {
 	return &Manager{app: app, opts: opts}, nil
 }
 
-// attach hooks the Manager into its App, once nothing else can fail. A
-// second Manager on one App under the same cookie name is refused: the two
-// would read, clear and overwrite each other's cookie.
-func (m *Manager) attach() error {
+// claimName reserves the Manager's cookie name on its App: a second
+// Manager of one App under the same name is refused, since the two would
+// read, clear and overwrite each other's cookie.
+func (m *Manager) claimName() error {
 	if m.app == nil {
 		return nil
 	}
-	if err := claimCookieName(m.app, m.opts.CookieName); err != nil {
-		return err
+	return claimCookieName(m.app, m.opts.CookieName)
+}
+
+// releaseName gives the name back, for a New that failed after claimName.
+func (m *Manager) releaseName() {
+	if m.app != nil {
+		releaseCookieName(m.app, m.opts.CookieName)
 	}
-	m.app.OnResponse(m.hook)
-	return nil
+}
+
+// hookIn makes the Manager's App commit the sessions its handlers use.
+func (m *Manager) hookIn() {
+	if m.app != nil {
+		m.app.OnResponse(m.hook)
+	}
 }
 
 // CookieName returns the name of the session cookie.
