@@ -49,6 +49,7 @@ type Request struct {
 	resp     Response // handed out once by the App's shortcuts
 	respUsed bool
 	writing  bool        // the response has started going out
+	hooksRan bool        // the hooks have run, or will not: see HooksDone
 	plain    plainWriter // the writer of a plain http.Handler route (plain.go)
 }
 
@@ -108,7 +109,7 @@ func (req *Request) clear() {
 		req.resp.reset()
 		req.respUsed = false
 	}
-	req.writing = false
+	req.writing, req.hooksRan = false, false
 	if req.plain.ResponseWriter != nil { // a handler that ended by runtime.Goexit
 		req.plain = plainWriter{}
 	}
@@ -159,12 +160,20 @@ func (req *Request) Value(key any) any {
 // own OnResponse hooks, once the handler has returned a response. It runs
 // under the same rules as App.OnResponse: fn may change resp, an error
 // becomes the answer, and fn does not run if the handler panicked or
-// returned nil. Packages that serve a request of an App they did not hook
-// into (the sessions middleware, say) use it to commit only what a handler
+// returned nil. A hook registered by another hook runs too; one registered
+// once HooksDone reports true never runs. Packages that are handed a
+// request (the sessions Manager, say) use it to commit only what a handler
 // finished.
 func (req *Request) OnResponse(fn func(req *Request, resp *Response) error) {
 	req.hooks = append(req.hooks, fn)
 }
+
+// HooksDone reports whether the request's OnResponse hooks have all run,
+// or will not run because the request failed: it is true in the App's
+// ServerError handler and while the response is being written, and false
+// in the handler and in the hooks themselves. Code that commits work in a
+// hook checks it to know when it is too late to.
+func (req *Request) HooksDone() bool { return req.hooksRan || req.writing }
 
 // App returns the App serving the request.
 func (req *Request) App() *App { return req.app }

@@ -209,3 +209,77 @@ func TestRequestOnResponse(t *testing.T) {
 		t.Fatalf("the next request ran: %s; want only the App's hook", got)
 	}
 }
+
+// TestRequestHooksDone: HooksDone is false wherever a hook registered then
+// still runs (the handler, including one that builds an error page with
+// Error500, and the hooks), and true where none will (the ServerError page
+// of a failed request, the response's body); a hook registered there
+// never runs.
+func TestRequestHooksDone(t *testing.T) {
+	type seen struct {
+		handler, hook, serverError, body string // "" where it did not run
+		lateHookRan                      bool
+	}
+	show := func(b bool) string { return fmt.Sprint(b) }
+	cases := []struct {
+		path string
+		want seen
+	}{
+		{"/ok", seen{handler: "false", hook: "false", body: "true"}},
+		{"/error500", seen{handler: "false", hook: "false", serverError: "false", lateHookRan: true}},
+		{"/nil", seen{handler: "false", serverError: "true"}},
+		{"/panic", seen{handler: "false", serverError: "true"}},
+		{"/hookfails", seen{handler: "false", hook: "false", serverError: "true"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			var got seen
+			app := New()
+			app.Logger = slog.New(slog.DiscardHandler)
+			late := func(*Request, *Response) error { got.lateHookRan = true; return nil }
+			app.OnResponse(func(req *Request, resp *Response) error {
+				got.hook = show(req.HooksDone())
+				if req.Path == "/hookfails" {
+					return errors.New("hook failed")
+				}
+				return nil
+			})
+			app.ServerError = func(req *Request, err error) *Response {
+				got.serverError = show(req.HooksDone())
+				req.OnResponse(late)
+				return NewResponse("sorry", 500)
+			}
+			handler := func(req *Request) *Response {
+				got.handler = show(req.HooksDone())
+				switch req.Path {
+				case "/error500":
+					// ServerError builds the page here, inside the
+					// handler: the hooks are still to run.
+					return app.Error500(req, errors.New("handled"))
+				case "/nil":
+					return nil
+				case "/panic":
+					panic("boom")
+				}
+				resp := NewResponse("", 200)
+				resp.BodyReader = readFunc(func([]byte) (int, error) {
+					got.body = show(req.HooksDone())
+					req.OnResponse(late)
+					return 0, io.EOF
+				})
+				return resp
+			}
+			for _, p := range []string{"/ok", "/error500", "/nil", "/panic", "/hookfails"} {
+				app.Get(p, handler)
+			}
+			app.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", tc.path, nil))
+			if got != tc.want {
+				t.Errorf("HooksDone: got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(p []byte) (int, error) { return f(p) }

@@ -148,8 +148,9 @@ func (a *App) tooLong(n int64) bool {
 func (a *App) afterHandler(req *Request, resp *Response) *Response {
 	switch {
 	case resp == nil:
-		return a.errorPage(req, errNilResponse)
+		return a.failedPage(req, errNilResponse)
 	case req.body.exceeded:
+		req.hooksRan = true
 		return a.tooLarge(req)
 	case len(a.hooks) > 0 || len(req.hooks) > 0:
 		return a.runHooks(req, resp)
@@ -164,12 +165,12 @@ func (a *App) afterHandler(req *Request, resp *Response) *Response {
 func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
 	defer func() {
 		if v := recover(); v != nil {
-			out = a.errorPage(req, &PanicError{Value: v, Stack: debug.Stack()})
+			out = a.failedPage(req, &PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
 	fromHooks := len(resp.cookies)
 	fail := func(err error) *Response {
-		out := a.errorPage(req, err)
+		out := a.failedPage(req, err)
 		out.cookies = append(out.cookies, resp.cookies[fromHooks:]...)
 		return out
 	}
@@ -183,6 +184,7 @@ func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
 			return fail(err)
 		}
 	}
+	req.hooksRan = true
 	return resp
 }
 
@@ -223,7 +225,7 @@ func (a *App) recovered(w http.ResponseWriter, req *Request, v any) {
 			delete(h, k)
 		}
 	}
-	a.write(w, req, a.errorPage(req, err))
+	a.write(w, req, a.failedPage(req, err))
 }
 
 // write sends resp. A response carrying an error (an invalid cookie, a
@@ -231,7 +233,7 @@ func (a *App) recovered(w http.ResponseWriter, req *Request, v any) {
 // half right.
 func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	if resp.err != nil {
-		resp = a.errorPage(req, resp.err)
+		resp = a.failedPage(req, resp.err)
 	}
 	req.writing = true
 	if resp.Headers == nil && len(resp.cookies) == 0 && resp.BodyReader == nil && resp.BodyBytes == nil &&
@@ -251,7 +253,7 @@ func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
 		if c, ok := resp.BodyReader.(io.Closer); ok {
 			c.Close() // the 500 page replaces it
 		}
-		page := a.errorPage(req, fmt.Errorf("itty: response status %d cannot be sent (a final status is 200 to 999)", s))
+		page := a.failedPage(req, fmt.Errorf("itty: response status %d cannot be sent (a final status is 200 to 999)", s))
 		// The hooks have run: their cookies stand for what they stored
 		// (a session), so the page keeps them, as runHooks' pages do.
 		page.cookies = append(page.cookies, resp.cookies...)
@@ -384,6 +386,14 @@ func (a *App) tooLarge(req *Request) *Response {
 		resp.Headers = http.Header{"Connection": {"close"}}
 	}
 	return resp
+}
+
+// failedPage is the error page of a request that failed (its handler
+// panicked or returned nil, a hook failed, its response cannot be sent):
+// no OnResponse hook runs after it (see HooksDone).
+func (a *App) failedPage(req *Request, err error) *Response {
+	req.hooksRan = true
+	return a.errorPage(req, err)
 }
 
 // errorPage logs err and returns the error response for it: 500, or the status

@@ -96,7 +96,9 @@ func (b *cookieBackend) save(_ context.Context, s *Session, now time.Time) (bool
 }
 
 // destroy has nothing to delete: the Manager clears the cookie.
-func (b *cookieBackend) destroy(context.Context, *Session) error { return nil }
+// destroy has nothing to delete: clearing the cookie ends the session,
+// which cannot be done once the cookie has gone out.
+func (b *cookieBackend) destroy(_ context.Context, s *Session) error { return s.afterCommit() }
 
 func (b *cookieBackend) cookieValue(rec *Record) (string, error) {
 	return b.cs.seal(b.m.opts.CookieName, rec)

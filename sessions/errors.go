@@ -28,11 +28,12 @@ func (e *ConflictError) HTTPStatus() int { return http.StatusConflict }
 // Conflict, and nothing it changed reaches any session.
 var ErrSessionEnded = errors.New("sessions: the session ended while the request ran")
 
-// ErrCommitted is returned by a change made to a session after it was
-// committed: behind Middleware, once the handler's response has started
-// (its first Write, WriteHeader, Flush or Hijack). The change is not
-// saved, and the middleware logs it.
-var ErrCommitted = errors.New("sessions: the session was already saved when the response started; this change is not")
+// ErrCommitted is returned by a change made to a session too late to be
+// saved: behind Middleware, once the handler's response has started (its
+// first Write, WriteHeader, Flush or Hijack); in an itty App, by its
+// OnResponse hooks after the session's own hook has run, or in its
+// ServerError page. The change is not saved, and the Manager logs it.
+var ErrCommitted = errors.New("sessions: the session was already committed (the response had started, or this is its error page); this change is not saved")
 
 // endedError is ErrSessionEnded with its reason, and whether the client's
 // cookie should be cleared (its session is gone) or left alone (it may

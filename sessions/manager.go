@@ -25,18 +25,19 @@ type Manager struct {
 	app     *itty.App
 	b       backend
 	opts    Options
-	inProcs bool // the store never waits on I/O: call it directly
-	local   bool // the store honours its context's deadline itself
+	inProcs bool                                      // the store never waits on I/O: call it directly
+	local   bool                                      // the store honours its context's deadline itself
+	hook    func(*itty.Request, *itty.Response) error // m.commitHook, made once: a method value allocates
 }
 
 // sessionKey is the per-request key of one Manager's session.
 type sessionKey struct{ m *Manager }
 
 // New returns a Manager for the App's itty handlers, keeping sessions in a
-// server-side store. It registers an OnResponse hook on app that saves the
-// session a handler used: a handler that panics saves nothing. app may be
-// nil for a Manager that serves only net/http handlers, through
-// Middleware.
+// server-side store. The session a handler used is saved by an OnResponse
+// hook of its request, after the App's own hooks: a handler that panics
+// saves nothing. app may be nil for a Manager that serves only net/http
+// handlers, through Middleware.
 //
 // New returns an error for settings a browser or the store would refuse
 // (see Options), so they fail at start-up, not on a user's login.
@@ -66,7 +67,6 @@ func New(app *itty.App, store Store, opts Options) (*Manager, error) {
 		m.local = true
 	}
 	m.b = &serverBackend{m: m, store: store}
-	m.hookIn()
 	return m, nil
 }
 
@@ -85,7 +85,6 @@ func NewCookieManager(app *itty.App, store *CookieStore, opts Options) (*Manager
 		return nil, err
 	}
 	m.b = &cookieBackend{m: m, cs: store}
-	m.hookIn()
 	return m, nil
 }
 
@@ -94,7 +93,9 @@ func newManager(app *itty.App, opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{app: app, opts: opts}, nil
+	m := &Manager{app: app, opts: opts}
+	m.hook = m.commitHook
+	return m, nil
 }
 
 // claimName reserves the Manager's cookie name on its App: a second
@@ -111,13 +112,6 @@ func (m *Manager) claimName() error {
 func (m *Manager) releaseName() {
 	if m.app != nil {
 		releaseCookieName(m.app, m.opts.CookieName)
-	}
-}
-
-// hookIn makes the Manager's App commit the sessions its handlers use.
-func (m *Manager) hookIn() {
-	if m.app != nil {
-		m.app.OnResponse(m.hook)
 	}
 }
 
@@ -138,6 +132,11 @@ func (m *Manager) CookieName() string { return m.opts.CookieName }
 func (m *Manager) Get(req *itty.Request) *Session {
 	key := sessionKey{m}
 	if s, ok := req.Value(key).(*Session); ok {
+		if !s.committed && req.HooksDone() {
+			// Its hook did not run: the handler failed, and this is the
+			// ServerError page. What it changes now is not saved either.
+			s.committed = true
+		}
 		return s
 	}
 	var s *Session
@@ -147,15 +146,19 @@ func (m *Manager) Get(req *itty.Request) *Session {
 		s = m.open(req.Raw, req.COOKIES.GetList(m.opts.CookieName))
 	}
 	s.post = &req.POST
-	// An itty hook commits it, or nothing does if the handler fails: the
-	// App's, or, on an App the Manager was not made for (behind the
-	// middleware, say), one for this request alone. The middleware's
-	// writer then leaves it alone, so the App's 500 page for a panic
-	// commits nothing.
-	if m.app != req.App() {
+	// A hook of this request commits it, after the App's own hooks, or
+	// nothing does if the handler fails, so that a panic saves nothing
+	// (behind the middleware too: its writer leaves alone a session an
+	// itty handler took). Asked for too late for a hook (in the App's
+	// ServerError page), it can be read but not changed.
+	switch {
+	case s.hooked || s.committed:
+	case req.HooksDone():
+		s.committed = true
+	default:
 		req.OnResponse(m.hook)
+		s.hooked = true
 	}
-	s.hooked = true
 	req.SetValue(key, s)
 	return s
 }
@@ -303,9 +306,10 @@ func (m *Manager) DestroyUserExcept(ctx context.Context, user, keepID string) (i
 	return m.b.destroyUser(ctx, user, keepID)
 }
 
-// hook is the App's OnResponse hook: it commits the session this Manager
-// gave the handler, if any, unless the middleware already has.
-func (m *Manager) hook(req *itty.Request, resp *itty.Response) error {
+// commitHook is the OnResponse hook Get registers: it commits the session
+// this Manager gave the request's handler, unless the middleware already
+// has.
+func (m *Manager) commitHook(req *itty.Request, resp *itty.Response) error {
 	s, ok := req.Value(sessionKey{m}).(*Session)
 	if !ok || s.committed {
 		return nil
@@ -348,7 +352,9 @@ func (m *Manager) commit(s *Session, resp *itty.Response) error {
 	case err != nil:
 		return err
 	}
-	if resend || m.slides(s, now) {
+	send := resend || m.slides(s, now)
+	s.stored()
+	if send {
 		return m.setCookie(s, resp, now)
 	}
 	return nil

@@ -24,7 +24,7 @@ import (
 // an itty handler saves nothing either.
 //
 // A change made once the response has started is not saved: Set and
-// Renew return ErrCommitted for it, and the middleware logs it.
+// Renew return ErrCommitted for it, and the Manager logs it.
 //
 // The ResponseWriter next gets supports Flush (and FlushError) and Hijack
 // when the underlying one does, and Unwrap for http.ResponseController.
@@ -41,10 +41,6 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 				return
 			}
 			sw.commit()
-			if l.s != nil && l.s.late {
-				m.logger().Error("sessions: the session was changed after the response started; the change was not saved",
-					"method", r.Method, "path", r.URL.Path, "err", ErrCommitted)
-			}
 		}()
 		next.ServeHTTP(sw, r)
 		panicked = false
@@ -104,7 +100,7 @@ func (w *sessionWriter) commit() {
 	w.started = true
 	s := w.l.s
 	if s == nil || s.committed || s.hooked || w.l.done {
-		return // unused, committed by the App's hook, or the handler panicked
+		return // unused, committed by its itty hook, or the handler panicked
 	}
 	h := w.ResponseWriter.Header()
 	resp := &itty.Response{Headers: h}

@@ -37,9 +37,9 @@ type Session struct {
 
 	changes           map[string]json.RawMessage // nil value: deleted
 	persistentChanged bool
-	committed         bool // saved (or failed to) by the App's hook or the middleware
+	committed         bool // saved (or failed to) by its hook or the middleware, or taken too late to be
 	late              bool // changed after it was committed: not saved (see ErrCommitted)
-	hooked            bool // an itty handler has it: an itty hook commits it (the App's or the request's)
+	hooked            bool // an itty handler has it: a hook of its request commits it
 }
 
 // formValues is where CheckCSRF finds the form's token: an itty Request's
@@ -133,7 +133,7 @@ func (s *Session) GetTime(key string) time.Time {
 
 // Set puts v under key. v may be anything encoding/json can encode (no gob
 // registration); it is an error if it cannot be encoded, and ErrCommitted
-// if the session was already saved (the response had started).
+// if the session was already committed (see ErrCommitted).
 func (s *Session) Set(key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -147,12 +147,17 @@ func (s *Session) Set(key string, v any) error {
 }
 
 // afterCommit notes a change made once the session was committed, which
-// is not saved, and returns ErrCommitted for it.
+// is not saved, and returns ErrCommitted for it. The first one is logged:
+// a handler that ignores the error loses nothing silently.
 func (s *Session) afterCommit() error {
 	if !s.committed {
 		return nil
 	}
-	s.late = true
+	if !s.late {
+		s.late = true
+		s.m.logger().Error("sessions: the session was changed after it was committed; the change was not saved",
+			"method", s.r.Method, "path", s.r.URL.Path, "err", ErrCommitted)
+	}
 	return ErrCommitted
 }
 
@@ -296,6 +301,12 @@ func (s *Session) crossesBoundary() bool { return s.boundary || s.rec.User != s.
 // back, and a renew of it in progress is ended too. If the store fails,
 // Destroy returns the error and the request is answered with 500, whatever
 // the handler returns: a logout that did not happen never looks as if it did.
+//
+// Once the session is committed (see ErrCommitted), Destroy still ends
+// what the store holds, but neither the cookie's removal nor a 500 can go
+// out any more: check its error. A session kept in its cookie (see
+// NewCookieManager) cannot be ended then at all: Destroy returns
+// ErrCommitted.
 func (s *Session) Destroy() error {
 	if s.err != nil {
 		return s.err
@@ -357,6 +368,14 @@ func (s *Session) DestroyOthers(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("sessions: DestroyOthers: this request's session has ended since it was loaded, so nothing was ended: %w", ErrSessionEnded)
 	}
 	return n, err
+}
+
+// stored makes the record commit saved the one this request holds, so
+// that a Destroy after the commit ends what the store now has (the new id
+// of a renew, say), not what the request loaded.
+func (s *Session) stored() {
+	s.isNew, s.moved = false, nil
+	s.loadedID, s.loadedUser = s.rec.ID, s.rec.User
 }
 
 // dirty reports whether the request changed the session.
