@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/ittygo/itty/internal/abort"
 )
 
 // Server timeouts and limits that NewServer and Run use. They bound how long
@@ -124,7 +126,7 @@ func (a *App) RunCGI() error {
 			}
 			r.URL.RawPath = ""
 		}
-		aborted = serveAborting(a, w, r)
+		aborted = abort.Serve(a, w, r)
 	}))
 	if err == nil && aborted {
 		err = errors.New("itty: the response was aborted after it started (see the log); CGI cannot cut it short, so the client got it truncated")
@@ -138,36 +140,30 @@ func (a *App) RunCGI() error {
 // web server it failed, and net/http/fcgi would let the abort end the
 // process, so it is caught.
 func (a *App) RunFastCGI(l net.Listener) error {
-	return fcgi.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveAborting(a, w, r) }))
-}
-
-// serveAborting serves r and reports whether the App aborted the response
-// (panicked with http.ErrAbortHandler), which it catches: the CGI and
-// FastCGI servers recover no panic.
-func serveAborting(h http.Handler, w http.ResponseWriter, r *http.Request) (aborted bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			if v != http.ErrAbortHandler {
-				panic(v)
-			}
-			aborted = true
-		}
-	}()
-	h.ServeHTTP(w, r)
-	return false
+	return fcgi.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { abort.Serve(a, w, r) }))
 }
 
 // accessLog wraps h to log one line per request: method, path, status,
-// bytes written and duration.
+// bytes written and duration. A response that never completed (the App
+// aborted it after it started, or the client's connection broke under a
+// panic) is logged at Warn with aborted=true: its status is what the
+// client was sent before the cut, not an answer it got whole.
 func (a *App) accessLog(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		completed := false
 		defer func() {
-			a.logger().Info("itty: request", "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start), "remote", r.RemoteAddr)
+			// No recover: a panic goes on to net/http with its stack.
+			level, attrs := slog.LevelInfo, []any{"method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start), "remote", r.RemoteAddr}
+			if !completed {
+				level, attrs = slog.LevelWarn, append(attrs, "aborted", true)
+			}
+			a.logger().Log(r.Context(), level, "itty: request", attrs...)
 		}()
 		h.ServeHTTP(rec, r)
+		completed = true
 	})
 }
 

@@ -176,3 +176,57 @@ func TestRunEmptyAddrIsLoopback8000(t *testing.T) {
 		t.Fatalf("Run(\"\") listened elsewhere: %s", logs.String())
 	}
 }
+
+// TestAttackAbortedResponseLoggedAsServed: a handler that panics after its
+// response started is aborted (the client sees the connection cut), so
+// the access log must not record it as a 200 like any other: its line is
+// a warning with aborted=true. A response that completed has no such mark.
+func TestAttackAbortedResponseLoggedAsServed(t *testing.T) {
+	logs := &syncBuffer{}
+	app := New()
+	app.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	app.Get("/half", func(req *Request) *Response {
+		resp := NewResponse("", 200)
+		resp.BodyReader = readFunc(func(p []byte) (int, error) {
+			if strings.Contains(logs.String(), "first part") {
+				panic("the database went away mid-page")
+			}
+			app.Logger.Info("first part")
+			return copy(p, "first part of the page\n"), nil
+		})
+		return resp
+	})
+	app.Get("/whole", func(req *Request) *Response { return app.Render(req, "all of it") })
+	srv := httptest.NewUnstartedServer(app.NewServer("").Handler)
+	srv.Config.ErrorLog = slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)
+	srv.Start()
+	defer srv.Close()
+
+	if resp, err := http.Get(srv.URL + "/half"); err == nil {
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil {
+			t.Fatal("the aborted response read as a whole one")
+		}
+	}
+	resp, err := http.Get(srv.URL + "/whole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var half, whole string
+	for line := range strings.SplitSeq(logs.String(), "\n") {
+		switch {
+		case strings.Contains(line, `msg="itty: request"`) && strings.Contains(line, "path=/half"):
+			half = line
+		case strings.Contains(line, `msg="itty: request"`) && strings.Contains(line, "path=/whole"):
+			whole = line
+		}
+	}
+	if !strings.Contains(half, "level=WARN") || !strings.Contains(half, "aborted=true") || !strings.Contains(half, "status=200") {
+		t.Errorf("the aborted request's access line: %q; want a warning with status=200 aborted=true", half)
+	}
+	if !strings.Contains(whole, "level=INFO") || strings.Contains(whole, "aborted") {
+		t.Errorf("the whole request's access line: %q; want INFO without aborted", whole)
+	}
+}

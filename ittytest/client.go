@@ -17,6 +17,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/ittygo/itty/internal/abort"
 )
 
 // DefaultBaseURL is the origin requests are made to unless Client.BaseURL
@@ -208,7 +210,7 @@ func (ht handlerTransport) RoundTrip(r *http.Request) (resp *http.Response, err 
 		sr.TLS = &tls.ConnectionState{HandshakeComplete: true, ServerName: r.URL.Hostname()}
 	}
 	rec := httptest.NewRecorder()
-	if aborted := serve(ht.h, rec, sr); aborted {
+	if aborted := abort.Serve(ht.h, rec, sr); aborted {
 		return nil, fmt.Errorf("ittytest: the handler aborted the response after %d bytes: %w", rec.Body.Len(), http.ErrAbortHandler)
 	}
 	resp = rec.Result()
@@ -217,19 +219,4 @@ func (ht handlerTransport) RoundTrip(r *http.Request) (resp *http.Response, err 
 		resp.Body = http.NoBody
 	}
 	return resp, nil
-}
-
-// serve runs h and reports whether it aborted the response with
-// http.ErrAbortHandler; any other panic goes on up.
-func serve(h http.Handler, w http.ResponseWriter, r *http.Request) (aborted bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			if v != http.ErrAbortHandler {
-				panic(v)
-			}
-			aborted = true
-		}
-	}()
-	h.ServeHTTP(w, r)
-	return false
 }

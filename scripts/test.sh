@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 
 modules=$(go list -m -f '{{.Dir}}')
 
+# Every module the workspace builds, into the module cache first: the docs'
+# snippets are built offline (internal/docsnippets) and import the store
+# drivers, whose dependencies the root module's own tests would not fetch.
+echo "== go mod download"
+go mod download
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

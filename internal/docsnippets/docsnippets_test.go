@@ -94,6 +94,9 @@ func TestSnippets(t *testing.T) {
 				}
 				t.Parallel()
 				if msg := w.Check(p); msg != "" {
+					if strings.Contains(msg, "GOPROXY=off") {
+						msg += "\n(the snippets build offline: a module they need is not in the module cache; run `go mod download` at the repository's root, as scripts/test.sh does)"
+					}
 					t.Errorf("%s: go blocks fail to build or vet:\n%s", page, msg)
 				}
 				mu.Lock()
