@@ -83,6 +83,12 @@ func (x *exactIndex) lookup(path string) *node {
 	if !x.mayHold(path) {
 		return nil
 	}
+	return x.probe(path)
+}
+
+// probe is lookup for a path that mayHold let through (find checks it
+// inline, so that a miss costs no call).
+func (x *exactIndex) probe(path string) *node {
 	first, last := ends(path)
 	mask := uint(len(x.slots) - 1)
 	for i := uint(pathHash(first, last, len(path)) >> x.shift); ; i = (i + 1) & mask {

@@ -68,7 +68,7 @@ func (rt *router) add(r *route) {
 func (rt *router) find(method, path string, ps *Params) *route {
 	slot := slotOf(method)
 	if rt.exact.mayHold(path) {
-		if n := rt.exact.lookup(path); n != nil {
+		if n := rt.exact.probe(path); n != nil {
 			if r := n.accepts(method, slot); r != nil {
 				return r
 			}
