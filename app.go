@@ -89,14 +89,16 @@ func New() *App {
 }
 
 // OnResponse registers fn to run after an itty handler returns a response
-// and before it is written; packages such as sessions use it to save their
-// state and set cookies. fn may change resp. If fn returns an error the
+// and before it is written, to save state and set cookies (the sessions
+// Manager does so with a Request's own hook, which runs after these). fn
+// may change resp. If fn returns an error the
 // request is answered as for a panic (500 with the reason logged), or with
 // the status of an error that has an HTTPStatus() int method; that answer
 // keeps the cookies the hooks set, since they stand for state the hooks
-// have already stored, but nothing else of resp. Hooks do not
-// run when the handler panicked or returned nil, so half-done work is never
-// saved.
+// have already stored, but nothing else of resp. Hooks do not run when
+// the handler panicked, returned nil or returned a response that cannot be
+// sent (an invalid cookie, a template that failed), so half-done work is
+// never saved.
 func (a *App) OnResponse(fn func(req *Request, resp *Response) error) {
 	a.hooks = append(a.hooks, fn)
 }

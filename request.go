@@ -50,6 +50,7 @@ type Request struct {
 	respUsed bool
 	writing  bool        // the response has started going out
 	hooksRan bool        // the hooks have run, or will not: see HooksDone
+	failed   bool        // the writer was told the handler failed (FailureNotifier)
 	plain    plainWriter // the writer of a plain http.Handler route (plain.go)
 }
 
@@ -109,7 +110,7 @@ func (req *Request) clear() {
 		req.resp.reset()
 		req.respUsed = false
 	}
-	req.writing, req.hooksRan = false, false
+	req.writing, req.hooksRan, req.failed = false, false, false
 	if req.plain.ResponseWriter != nil { // a handler that ended by runtime.Goexit
 		req.plain = plainWriter{}
 	}
@@ -170,8 +171,10 @@ func (req *Request) OnResponse(fn func(req *Request, resp *Response) error) {
 
 // HooksDone reports whether the request's OnResponse hooks have all run,
 // or will not run because the request failed: it is true in the App's
-// ServerError handler and while the response is being written, and false
-// in the handler and in the hooks themselves. Code that commits work in a
+// ServerError handler when the App calls it for a failed request, and
+// while the response is being written; it is false in the handler and in
+// the hooks themselves (and in a ServerError page a handler asks for with
+// Error500). Code that commits work in a
 // hook checks it to know when it is too late to.
 func (req *Request) HooksDone() bool { return req.hooksRan || req.writing }
 

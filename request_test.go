@@ -276,6 +276,12 @@ func TestRequestHooksDone(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("HooksDone: got %+v, want %+v", got, tc.want)
 			}
+			// The pooled Request the next request gets starts over.
+			got = seen{}
+			app.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/ok", nil))
+			if want := cases[0].want; got != want {
+				t.Errorf("the next request after %s: got %+v, want %+v", tc.path, got, want)
+			}
 		})
 	}
 }

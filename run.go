@@ -147,7 +147,8 @@ func (a *App) RunFastCGI(l net.Listener) error {
 // bytes written and duration. A response that never completed (the App
 // aborted it after it started, or the client's connection broke under a
 // panic) is logged at Warn with aborted=true: its status is what the
-// client was sent before the cut, not an answer it got whole.
+// client was sent before the cut (0 if nothing was), not an answer it got
+// whole.
 func (a *App) accessLog(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -158,6 +159,9 @@ func (a *App) accessLog(h http.Handler) http.Handler {
 			level, attrs := slog.LevelInfo, []any{"method", r.Method, "path", r.URL.Path,
 				"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start), "remote", r.RemoteAddr}
 			if !completed {
+				if !rec.wrote {
+					attrs[5] = 0 // status: nothing went out
+				}
 				level, attrs = slog.LevelWarn, append(attrs, "aborted", true)
 			}
 			a.logger().Log(r.Context(), level, "itty: request", attrs...)

@@ -197,6 +197,7 @@ func TestAttackAbortedResponseLoggedAsServed(t *testing.T) {
 		return resp
 	})
 	app.Get("/whole", func(req *Request) *Response { return app.Render(req, "all of it") })
+	app.Get("/nothing", func(req *Request) *Response { panic(http.ErrAbortHandler) })
 	srv := httptest.NewUnstartedServer(app.NewServer("").Handler)
 	srv.Config.ErrorLog = slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)
 	srv.Start()
@@ -209,14 +210,20 @@ func TestAttackAbortedResponseLoggedAsServed(t *testing.T) {
 			t.Fatal("the aborted response read as a whole one")
 		}
 	}
+	if resp, err := http.Get(srv.URL + "/nothing"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("GET /nothing: %d, want the connection cut", resp.StatusCode)
+	}
 	resp, err := http.Get(srv.URL + "/whole")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	var half, whole string
+	var half, whole, nothing string
 	for line := range strings.SplitSeq(logs.String(), "\n") {
 		switch {
+		case strings.Contains(line, `msg="itty: request"`) && strings.Contains(line, "path=/nothing"):
+			nothing = line
 		case strings.Contains(line, `msg="itty: request"`) && strings.Contains(line, "path=/half"):
 			half = line
 		case strings.Contains(line, `msg="itty: request"`) && strings.Contains(line, "path=/whole"):
@@ -225,6 +232,9 @@ func TestAttackAbortedResponseLoggedAsServed(t *testing.T) {
 	}
 	if !strings.Contains(half, "level=WARN") || !strings.Contains(half, "aborted=true") || !strings.Contains(half, "status=200") {
 		t.Errorf("the aborted request's access line: %q; want a warning with status=200 aborted=true", half)
+	}
+	if !strings.Contains(nothing, "level=WARN") || !strings.Contains(nothing, "aborted=true") || !strings.Contains(nothing, "status=0 ") {
+		t.Errorf("the request aborted before any byte: %q; want a warning with status=0 aborted=true", nothing)
 	}
 	if !strings.Contains(whole, "level=INFO") || strings.Contains(whole, "aborted") {
 		t.Errorf("the whole request's access line: %q; want INFO without aborted", whole)

@@ -131,7 +131,7 @@ func (a *App) finish(w http.ResponseWriter, req *Request, fn HandlerFunc) {
 	}
 	resp := fn(req)
 	if resp == nil || req.body.exceeded || len(a.hooks) > 0 || len(req.hooks) > 0 {
-		resp = a.afterHandler(req, resp)
+		resp = a.afterHandler(w, req, resp)
 	}
 	a.write(w, req, resp)
 }
@@ -143,37 +143,43 @@ func (a *App) tooLong(n int64) bool {
 }
 
 // afterHandler turns a nil response into a 500, a body read past the limit
-// into a 413, and runs the OnResponse hooks (the App's, then the
-// request's) on anything else.
-func (a *App) afterHandler(req *Request, resp *Response) *Response {
+// into a 413, a response that cannot be sent (an invalid cookie, a
+// template that failed) into the 500 page, and runs the OnResponse hooks
+// (the App's, then the request's) on anything else. The hooks do not run
+// for a handler that failed, so that nothing it half did is committed.
+func (a *App) afterHandler(w http.ResponseWriter, req *Request, resp *Response) *Response {
 	switch {
 	case resp == nil:
-		return a.failedPage(req, errNilResponse)
+		return a.failedPage(w, req, errNilResponse)
 	case req.body.exceeded:
 		req.hooksRan = true
+		notifyFailed(w, req)
 		return a.tooLarge(req)
+	case resp.err != nil:
+		return a.failedPage(w, req, resp.err)
 	case len(a.hooks) > 0 || len(req.hooks) > 0:
-		return a.runHooks(req, resp)
+		return a.runHooks(w, req, resp)
 	}
 	return resp
 }
 
-// runHooks runs the OnResponse hooks; the first error fails the request.
-// The error's page keeps the cookies the hooks set: they describe what the
-// hooks have already stored (a renewed session id, say), which the error
-// of a later hook does not undo.
-func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
-	defer func() {
-		if v := recover(); v != nil {
-			out = a.failedPage(req, &PanicError{Value: v, Stack: debug.Stack()})
-		}
-	}()
+// runHooks runs the OnResponse hooks; the first error (or panic, or a
+// cookie a hook could not set) fails the request. The error's page keeps
+// the cookies the hooks set: they describe what the hooks have already
+// stored (a renewed session id, say), which the error of a later hook does
+// not undo.
+func (a *App) runHooks(w http.ResponseWriter, req *Request, resp *Response) (out *Response) {
 	fromHooks := len(resp.cookies)
 	fail := func(err error) *Response {
-		out := a.failedPage(req, err)
+		out := a.failedPage(w, req, err)
 		out.cookies = append(out.cookies, resp.cookies[fromHooks:]...)
 		return out
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			out = fail(&PanicError{Value: v, Stack: debug.Stack()})
+		}
+	}()
 	for _, h := range a.hooks {
 		if err := h(req, resp); err != nil {
 			return fail(err)
@@ -183,6 +189,9 @@ func (a *App) runHooks(req *Request, resp *Response) (out *Response) {
 		if err := req.hooks[i](req, resp); err != nil {
 			return fail(err)
 		}
+	}
+	if resp.err != nil {
+		return fail(resp.err)
 	}
 	req.hooksRan = true
 	return resp
@@ -225,7 +234,7 @@ func (a *App) recovered(w http.ResponseWriter, req *Request, v any) {
 			delete(h, k)
 		}
 	}
-	a.write(w, req, a.failedPage(req, err))
+	a.write(w, req, a.failedPage(w, req, err))
 }
 
 // write sends resp. A response carrying an error (an invalid cookie, a
@@ -233,7 +242,7 @@ func (a *App) recovered(w http.ResponseWriter, req *Request, v any) {
 // half right.
 func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	if resp.err != nil {
-		resp = a.failedPage(req, resp.err)
+		resp = a.failedPage(w, req, resp.err)
 	}
 	req.writing = true
 	if resp.Headers == nil && len(resp.cookies) == 0 && resp.BodyReader == nil && resp.BodyBytes == nil &&
@@ -253,7 +262,7 @@ func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
 		if c, ok := resp.BodyReader.(io.Closer); ok {
 			c.Close() // the 500 page replaces it
 		}
-		page := a.failedPage(req, fmt.Errorf("itty: response status %d cannot be sent (a final status is 200 to 999)", s))
+		page := a.failedPage(w, req, fmt.Errorf("itty: response status %d cannot be sent (a final status is 200 to 999)", s))
 		// The hooks have run: their cookies stand for what they stored
 		// (a session), so the page keeps them, as runHooks' pages do.
 		page.cookies = append(page.cookies, resp.cookies...)
@@ -390,10 +399,44 @@ func (a *App) tooLarge(req *Request) *Response {
 
 // failedPage is the error page of a request that failed (its handler
 // panicked or returned nil, a hook failed, its response cannot be sent):
-// no OnResponse hook runs after it (see HooksDone).
-func (a *App) failedPage(req *Request, err error) *Response {
+// no OnResponse hook runs after it (see HooksDone), and the writers that
+// asked are told before the ServerError handler runs (see
+// FailureNotifier).
+func (a *App) failedPage(w http.ResponseWriter, req *Request, err error) *Response {
 	req.hooksRan = true
+	notifyFailed(w, req)
 	return a.errorPage(req, err)
+}
+
+// FailureNotifier is implemented by a ResponseWriter that must know when
+// the App answers a request whose handler failed — it panicked, returned
+// nil, read a body past the limit, returned a response that cannot be
+// sent, or an OnResponse hook failed — before the error page is made and
+// written. Middleware that commits work as the response's header goes out,
+// such as the sessions Manager's, implements it to commit nothing for a
+// failed handler. The App calls HandlerFailed on the writer it was given
+// and on each one that writer unwraps to (an Unwrap() http.ResponseWriter
+// method, as for http.ResponseController), at most once a request.
+type FailureNotifier interface {
+	HandlerFailed()
+}
+
+// notifyFailed tells every FailureNotifier in w's Unwrap chain, once.
+func notifyFailed(w http.ResponseWriter, req *Request) {
+	if req.failed {
+		return
+	}
+	req.failed = true
+	for range 32 { // a chain that loops ends here
+		if n, ok := w.(FailureNotifier); ok {
+			n.HandlerFailed()
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 // errorPage logs err and returns the error response for it: 500, or the status

@@ -333,3 +333,87 @@ func TestAttackStreamErrorLooksLikeSuccess(t *testing.T) {
 		t.Fatalf("%d, %d bytes read as a whole body", resp.StatusCode, len(b))
 	}
 }
+
+// failureRecorder is a middleware's writer that wants to hear of a failed
+// handler (FailureNotifier), under one that only unwraps to it.
+type failureRecorder struct {
+	http.ResponseWriter
+	failed int
+}
+
+func (f *failureRecorder) HandlerFailed()              { f.failed++ }
+func (f *failureRecorder) Unwrap() http.ResponseWriter { return f.ResponseWriter }
+func (u unwrapOnly) Unwrap() http.ResponseWriter       { return u.ResponseWriter }
+func (u unwrapOnly) Header() http.Header               { return u.ResponseWriter.Header() }
+func (u unwrapOnly) Write(p []byte) (int, error)       { return u.ResponseWriter.Write(p) }
+func (u unwrapOnly) WriteHeader(code int)              { u.ResponseWriter.WriteHeader(code) }
+
+type unwrapOnly struct{ http.ResponseWriter }
+
+// TestFailureNotifier: the App tells a FailureNotifier in its writer's
+// Unwrap chain, once, before the error page is made, that the handler
+// failed; and only then: a deliberate error page, a 404 or a 413 refused
+// before the handler ran are no failure of a handler.
+func TestFailureNotifier(t *testing.T) {
+	app := New()
+	app.Logger = slog.New(slog.DiscardHandler)
+	var rec *failureRecorder
+	notifiedBeforePage := false
+	app.ServerError = func(req *Request, err error) *Response {
+		notifiedBeforePage = rec.failed == 1
+		return nil // the generic page
+	}
+	app.OnResponse(func(req *Request, resp *Response) error {
+		if req.Path == "/hookfails" {
+			return errors.New("hook failed")
+		}
+		return nil
+	})
+	app.Get("/ok", func(req *Request) *Response { return app.Render(req, "ok") })
+	app.Get("/error500", func(req *Request) *Response { return app.Error500(req, errors.New("handled")) })
+	app.Get("/nil", func(req *Request) *Response { return nil })
+	app.Get("/panic", func(req *Request) *Response { panic("boom") })
+	app.Get("/hookfails", func(req *Request) *Response { return app.Render(req, "ok") })
+	app.Get("/badcookie", func(req *Request) *Response {
+		resp := app.Render(req, "ok")
+		resp.SetCookie("bad name", "v")
+		return resp
+	})
+	app.Post("/body", func(req *Request) *Response {
+		io.ReadAll(req.Body)
+		return app.Render(req, "ok")
+	})
+	app.Handle("GET", "/plain", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	app.MaxBodyBytes = 4
+	cases := []struct {
+		method, path string
+		body         io.Reader
+		failed       int
+	}{
+		{"GET", "/ok", nil, 0},
+		{"GET", "/error500", nil, 0},
+		{"GET", "/missing", nil, 0},
+		{"POST", "/body", strings.NewReader("12345"), 0}, // refused by its Content-Length: the handler never ran
+		{"POST", "/body", io.MultiReader(strings.NewReader("12345")), 1},
+		{"GET", "/nil", nil, 1},
+		{"GET", "/panic", nil, 1},
+		{"GET", "/hookfails", nil, 1},
+		{"GET", "/badcookie", nil, 1},
+		{"GET", "/plain", nil, 1},
+	}
+	for _, tc := range cases {
+		r := httptest.NewRequest(tc.method, tc.path, tc.body)
+		if tc.body != nil {
+			r.Header.Set("Content-Type", "text/plain")
+		}
+		rec = &failureRecorder{ResponseWriter: httptest.NewRecorder()}
+		notifiedBeforePage = false
+		app.ServeHTTP(unwrapOnly{rec}, r)
+		if rec.failed != tc.failed {
+			t.Errorf("%s %s: HandlerFailed called %d times, want %d", tc.method, tc.path, rec.failed, tc.failed)
+		}
+		if tc.failed == 1 && tc.path != "/body" && !notifiedBeforePage {
+			t.Errorf("%s %s: the ServerError page ran before the writer was told", tc.method, tc.path)
+		}
+	}
+}

@@ -352,9 +352,8 @@ func (m *Manager) commit(s *Session, resp *itty.Response) error {
 	case err != nil:
 		return err
 	}
-	send := resend || m.slides(s, now)
-	s.stored()
-	if send {
+	s.saved = true
+	if resend || m.slides(s, now) {
 		return m.setCookie(s, resp, now)
 	}
 	return nil

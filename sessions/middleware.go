@@ -20,8 +20,10 @@ import (
 // 409, a store failure a 500, and nothing is saved when next panics before
 // its response started (after, the session was saved as the header went
 // out). An itty App served behind it shares the session: Get returns the
-// same one, and an itty hook of the request commits it, so that a panic in
-// an itty handler saves nothing either.
+// same one, and an itty hook of the request commits it; and whether its
+// handlers use Get or FromContext, a handler that fails (the App recovers
+// its panic, say) saves nothing either, because the App tells the
+// middleware's writer before its error page (itty.FailureNotifier).
 //
 // A change made once the response has started is not saved: Set and
 // Renew return ErrCommitted for it, and the Manager logs it.
@@ -61,11 +63,12 @@ func (m *Manager) FromContext(ctx context.Context) *Session {
 // lazySession is the middleware's per-request slot: the session is loaded
 // only if a handler asks for it.
 type lazySession struct {
-	m    *Manager
-	r    *http.Request
-	once sync.Once
-	s    *Session
-	done bool // abandoned (the handler panicked): commit nothing
+	m      *Manager
+	r      *http.Request
+	once   sync.Once
+	s      *Session
+	done   bool // abandoned (the handler failed): commit nothing
+	closed bool // committed or abandoned: a session loaded now is read-only
 }
 
 func (l *lazySession) get() *Session {
@@ -76,11 +79,23 @@ func (l *lazySession) get() *Session {
 		}
 		l.s = l.m.open(l.r, values)
 		l.s.post = plainForm{l.r}
+		if l.closed {
+			// First used after the header went out: what it changes
+			// cannot be saved, and says so (see afterCommit).
+			l.s.committed = true
+		}
 	})
 	return l.s
 }
 
-func (l *lazySession) abandon() { l.done = true }
+// abandon commits nothing of the request: its handler failed. What the
+// session is changed in afterwards (the App's error page) is not saved.
+func (l *lazySession) abandon() {
+	l.done, l.closed = true, true
+	if l.s != nil {
+		l.s.committed = true
+	}
+}
 
 // sessionWriter commits the session before the first byte of the header.
 type sessionWriter struct {
@@ -98,6 +113,7 @@ func (w *sessionWriter) commit() {
 		return
 	}
 	w.started = true
+	w.l.closed = true
 	s := w.l.s
 	if s == nil || s.committed || s.hooked || w.l.done {
 		return // unused, committed by its itty hook, or the handler panicked
@@ -129,6 +145,12 @@ func (w *sessionWriter) commit() {
 	w.ResponseWriter.Write([]byte(http.StatusText(status) + "\n"))
 	w.swallow = true
 }
+
+// HandlerFailed is called by an itty App served behind the middleware when
+// its handler failed (it panicked, say) and the App is about to write its
+// error page: the session is not committed then, as for a panic that
+// reaches the middleware (see itty.FailureNotifier).
+func (w *sessionWriter) HandlerFailed() { w.l.abandon() }
 
 func levelFor(status int) slog.Level {
 	if status >= 500 {
@@ -197,8 +219,8 @@ var errCommitFailed = errors.New("sessions: the session could not be saved, and 
 // Unwrap returns the underlying ResponseWriter, for http.ResponseController.
 func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logger is where the middleware logs a failed commit: the App's Logger,
-// or slog's default.
+// logger is where the Manager logs a failed commit and a change made too
+// late to be saved: the App's Logger, or slog's default.
 func (m *Manager) logger() *slog.Logger {
 	if m.app != nil && m.app.Logger != nil {
 		return m.app.Logger

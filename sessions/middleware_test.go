@@ -68,8 +68,8 @@ func loginAda(t *testing.T, srv *httptest.Server) *http.Cookie {
 // TestAttackChangeAfterResponseStartedIsLostSilently: behind the
 // middleware the session is saved as the header goes out, so a change
 // made after the handler's first Write cannot be. It must not vanish
-// without a word: Set and Renew return ErrCommitted, and the middleware
-// logs it; nothing reaches the store.
+// without a word: Set and Renew return ErrCommitted, and the Manager
+// logs it once; nothing reaches the store.
 func TestAttackChangeAfterResponseStartedIsLostSilently(t *testing.T) {
 	store := sessions.NewMemoryStore()
 	defer store.Close()

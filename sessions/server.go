@@ -419,7 +419,12 @@ func waitFor(until *time.Time) bool {
 // destroy ends the session the request loaded and any renew of it in
 // progress for the same user.
 func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
-	if s.isNew {
+	id, user := s.loadedID, s.loadedUser
+	if s.saved {
+		// After the commit: end what it stored (a renew's new id, a
+		// login's session), following any renew made since.
+		id, user = s.rec.ID, s.rec.User
+	} else if s.isNew {
 		// The request brought the old id of a renew that ran moments
 		// ago (see Manager.open), and cannot name the session the renew
 		// made, which the browser may hold: errMoved, so that the client
@@ -434,7 +439,7 @@ func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
 		}
 		return err
 	}
-	_, err := b.end(ctx, s.loadedID, s.loadedUser, nil, nil)
+	_, err := b.end(ctx, id, user, nil, nil)
 	if errors.Is(err, errCrossed) {
 		// A login ran while this request did: the session is someone
 		// else's now, which this request may not end. The client

@@ -40,6 +40,7 @@ type Session struct {
 	committed         bool // saved (or failed to) by its hook or the middleware, or taken too late to be
 	late              bool // changed after it was committed: not saved (see ErrCommitted)
 	hooked            bool // an itty handler has it: a hook of its request commits it
+	saved             bool // the commit stored rec: a Destroy after it ends rec.ID, not loadedID
 }
 
 // formValues is where CheckCSRF finds the form's token: an itty Request's
@@ -303,16 +304,17 @@ func (s *Session) crossesBoundary() bool { return s.boundary || s.rec.User != s.
 // the handler returns: a logout that did not happen never looks as if it did.
 //
 // Once the session is committed (see ErrCommitted), Destroy still ends
-// what the store holds, but neither the cookie's removal nor a 500 can go
-// out any more: check its error. A session kept in its cookie (see
-// NewCookieManager) cannot be ended then at all: Destroy returns
-// ErrCommitted.
+// what the store holds (the new id, if the commit stored a renew) and
+// returns nil, but the cookie stays, naming nothing; if the store fails,
+// the error is returned, and a 500 cannot go out any more. A session kept
+// in its cookie (see NewCookieManager) cannot be ended then at all:
+// Destroy returns ErrCommitted.
 func (s *Session) Destroy() error {
 	if s.err != nil {
 		return s.err
 	}
 	s.destroyed = true
-	if s.isNew && s.moved == nil {
+	if s.isNew && s.moved == nil && !s.saved {
 		return nil
 	}
 	if err := s.m.b.destroy(s.r.Context(), s); err != nil {
@@ -351,6 +353,8 @@ func (s *Session) DestroyOthers(ctx context.Context) (int, error) {
 	// keep: every stored session of the user is another.
 	keep := ""
 	switch {
+	case s.saved:
+		keep = s.rec.ID // the commit stored it: this request's session now
 	case !s.isNew && s.loadedUser == s.rec.User:
 		keep = s.loadedID
 	case s.isNew && s.moved != nil && s.moved.User == s.rec.User:
@@ -368,14 +372,6 @@ func (s *Session) DestroyOthers(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("sessions: DestroyOthers: this request's session has ended since it was loaded, so nothing was ended: %w", ErrSessionEnded)
 	}
 	return n, err
-}
-
-// stored makes the record commit saved the one this request holds, so
-// that a Destroy after the commit ends what the store now has (the new id
-// of a renew, say), not what the request loaded.
-func (s *Session) stored() {
-	s.isNew, s.moved = false, nil
-	s.loadedID, s.loadedUser = s.rec.ID, s.rec.User
 }
 
 // dirty reports whether the request changed the session.
