@@ -37,7 +37,9 @@ type App struct {
 	// or returned a response that could not be sent (such as one with an
 	// invalid cookie). err says what went wrong; it has already been
 	// logged. Nil means a generic "500 Internal Server Error" page that
-	// shows err only when Debug is on.
+	// shows err only when Debug is on; that page is also sent when
+	// ServerError returns nil or a page that cannot be sent either (an
+	// invalid cookie or status).
 	ServerError func(req *Request, err error) *Response
 
 	// Logger receives errors, panics with their stacks and, under Run, one

@@ -1,6 +1,7 @@
 package itty
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"log/slog"
@@ -156,13 +157,17 @@ func (a *App) accessLog(h http.Handler) http.Handler {
 		completed := false
 		defer func() {
 			// No recover: a panic goes on to net/http with its stack.
-			level, attrs := slog.LevelInfo, []any{"method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start), "remote", r.RemoteAddr}
+			level, status := slog.LevelInfo, rec.status
 			if !completed {
+				level = slog.LevelWarn
 				if !rec.wrote {
-					attrs[5] = 0 // status: nothing went out
+					status = 0 // nothing went out
 				}
-				level, attrs = slog.LevelWarn, append(attrs, "aborted", true)
+			}
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status, "bytes", rec.bytes,
+				"duration", time.Since(start), "remote", r.RemoteAddr}
+			if !completed {
+				attrs = append(attrs, "aborted", true)
 			}
 			a.logger().Log(r.Context(), level, "itty: request", attrs...)
 		}()
@@ -193,6 +198,21 @@ func (s *statusRecorder) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// Unwrap lets http.ResponseController reach the connection's Flusher,
-// Hijacker and deadlines.
+// FlushError flushes the response; a flush sends the header, so the
+// status recorded is what the client got.
+func (s *statusRecorder) FlushError() error {
+	s.wrote = true
+	return http.NewResponseController(s.ResponseWriter).Flush()
+}
+
+// Flush is FlushError for a handler that asks for an http.Flusher.
+func (s *statusRecorder) Flush() { s.FlushError() }
+
+// Hijack hands the connection over, if the underlying writer can.
+func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	s.wrote = true
+	return http.NewResponseController(s.ResponseWriter).Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the connection's deadlines.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

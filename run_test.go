@@ -198,6 +198,10 @@ func TestAttackAbortedResponseLoggedAsServed(t *testing.T) {
 	})
 	app.Get("/whole", func(req *Request) *Response { return app.Render(req, "all of it") })
 	app.Get("/nothing", func(req *Request) *Response { panic(http.ErrAbortHandler) })
+	app.Handle("GET", "/flushed", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).Flush() // the header goes out, with no body yet
+		panic(http.ErrAbortHandler)
+	}))
 	srv := httptest.NewUnstartedServer(app.NewServer("").Handler)
 	srv.Config.ErrorLog = slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)
 	srv.Start()
@@ -210,6 +214,10 @@ func TestAttackAbortedResponseLoggedAsServed(t *testing.T) {
 			t.Fatal("the aborted response read as a whole one")
 		}
 	}
+	if resp, err := http.Get(srv.URL + "/flushed"); err == nil {
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
 	if resp, err := http.Get(srv.URL + "/nothing"); err == nil {
 		resp.Body.Close()
 		t.Fatalf("GET /nothing: %d, want the connection cut", resp.StatusCode)
@@ -219,9 +227,11 @@ func TestAttackAbortedResponseLoggedAsServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	var half, whole, nothing string
+	var half, whole, nothing, flushed string
 	for line := range strings.SplitSeq(logs.String(), "\n") {
 		switch {
+		case strings.Contains(line, `msg="itty: request"`) && strings.Contains(line, "path=/flushed"):
+			flushed = line
 		case strings.Contains(line, `msg="itty: request"`) && strings.Contains(line, "path=/nothing"):
 			nothing = line
 		case strings.Contains(line, `msg="itty: request"`) && strings.Contains(line, "path=/half"):
@@ -235,6 +245,9 @@ func TestAttackAbortedResponseLoggedAsServed(t *testing.T) {
 	}
 	if !strings.Contains(nothing, "level=WARN") || !strings.Contains(nothing, "aborted=true") || !strings.Contains(nothing, "status=0 ") {
 		t.Errorf("the request aborted before any byte: %q; want a warning with status=0 aborted=true", nothing)
+	}
+	if !strings.Contains(flushed, "aborted=true") || !strings.Contains(flushed, "status=200 ") {
+		t.Errorf("the request aborted after a flush: %q; want status=200 (the header went out) aborted=true", flushed)
 	}
 	if !strings.Contains(whole, "level=INFO") || strings.Contains(whole, "aborted") {
 		t.Errorf("the whole request's access line: %q; want INFO without aborted", whole)

@@ -157,6 +157,11 @@ func (a *App) afterHandler(w http.ResponseWriter, req *Request, resp *Response) 
 		return a.tooLarge(req)
 	case resp.err != nil:
 		return a.failedPage(w, req, resp.err)
+	case resp.StatusCode != 0 && !finalStatus(resp.StatusCode):
+		if c, ok := resp.BodyReader.(io.Closer); ok {
+			c.Close() // the 500 page replaces it
+		}
+		return a.failedPage(w, req, unsendableStatus(resp.StatusCode))
 	case len(a.hooks) > 0 || len(req.hooks) > 0:
 		return a.runHooks(w, req, resp)
 	}
@@ -184,14 +189,17 @@ func (a *App) runHooks(w http.ResponseWriter, req *Request, resp *Response) (out
 		if err := h(req, resp); err != nil {
 			return fail(err)
 		}
+		if resp.err != nil { // the hook set an invalid cookie, say
+			return fail(resp.err)
+		}
 	}
 	for i := 0; i < len(req.hooks); i++ { // a hook may add one: it runs too
 		if err := req.hooks[i](req, resp); err != nil {
 			return fail(err)
 		}
-	}
-	if resp.err != nil {
-		return fail(resp.err)
+		if resp.err != nil {
+			return fail(resp.err)
+		}
 	}
 	req.hooksRan = true
 	return resp
@@ -262,7 +270,7 @@ func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
 		if c, ok := resp.BodyReader.(io.Closer); ok {
 			c.Close() // the 500 page replaces it
 		}
-		page := a.failedPage(w, req, fmt.Errorf("itty: response status %d cannot be sent (a final status is 200 to 999)", s))
+		page := a.failedPage(w, req, unsendableStatus(s))
 		// The hooks have run: their cookies stand for what they stored
 		// (a session), so the page keeps them, as runHooks' pages do.
 		page.cookies = append(page.cookies, resp.cookies...)
@@ -358,6 +366,11 @@ func stringBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
+// unsendableStatus is the error of a response whose status cannot end it.
+func unsendableStatus(code int) error {
+	return fmt.Errorf("itty: response status %d cannot be sent (a final status is 200 to 999)", code)
+}
+
 // finalStatus reports whether code can end a response: net/http sends
 // 100 to 999, but a 1xx is informational and leaves the response open.
 func finalStatus(code int) bool { return code >= 200 && code <= 999 }
@@ -416,12 +429,15 @@ func (a *App) failedPage(w http.ResponseWriter, req *Request, err error) *Respon
 // such as the sessions Manager's, implements it to commit nothing for a
 // failed handler. The App calls HandlerFailed on the writer it was given
 // and on each one that writer unwraps to (an Unwrap() http.ResponseWriter
-// method, as for http.ResponseController), at most once a request.
+// method, as for http.ResponseController), once a request. Middleware
+// that wraps the writer between them must have such an Unwrap method, or
+// the notifier behind it is not found.
 type FailureNotifier interface {
 	HandlerFailed()
 }
 
-// notifyFailed tells every FailureNotifier in w's Unwrap chain, once.
+// notifyFailed tells every FailureNotifier in w's Unwrap chain, once a
+// request.
 func notifyFailed(w http.ResponseWriter, req *Request) {
 	if req.failed {
 		return
@@ -458,7 +474,10 @@ func (a *App) errorPage(req *Request, err error) *Response {
 		a.logger().Warn("itty: request refused", attrs...)
 	}
 	if a.ServerError != nil {
-		if resp := a.safeServerError(req, err); resp != nil && resp.err == nil {
+		// A page that could not be sent either (an invalid cookie or
+		// status) gives way to the generic one.
+		if resp := a.safeServerError(req, err); resp != nil && resp.err == nil &&
+			(resp.StatusCode == 0 || finalStatus(resp.StatusCode)) {
 			return resp
 		}
 	}

@@ -361,6 +361,9 @@ func TestFailureNotifier(t *testing.T) {
 	notifiedBeforePage := false
 	app.ServerError = func(req *Request, err error) *Response {
 		notifiedBeforePage = rec.failed == 1
+		if req.Path == "/panic-badpage" {
+			return NewResponse("sorry", 99) // cannot be sent: a second error page
+		}
 		return nil // the generic page
 	}
 	app.OnResponse(func(req *Request, resp *Response) error {
@@ -373,12 +376,14 @@ func TestFailureNotifier(t *testing.T) {
 	app.Get("/error500", func(req *Request) *Response { return app.Error500(req, errors.New("handled")) })
 	app.Get("/nil", func(req *Request) *Response { return nil })
 	app.Get("/panic", func(req *Request) *Response { panic("boom") })
+	app.Get("/panic-badpage", func(req *Request) *Response { panic("boom") })
 	app.Get("/hookfails", func(req *Request) *Response { return app.Render(req, "ok") })
 	app.Get("/badcookie", func(req *Request) *Response {
 		resp := app.Render(req, "ok")
 		resp.SetCookie("bad name", "v")
 		return resp
 	})
+	app.Get("/bad-status", func(req *Request) *Response { return NewResponse("ok", 99) })
 	app.Post("/body", func(req *Request) *Response {
 		io.ReadAll(req.Body)
 		return app.Render(req, "ok")
@@ -397,6 +402,8 @@ func TestFailureNotifier(t *testing.T) {
 		{"POST", "/body", io.MultiReader(strings.NewReader("12345")), 1},
 		{"GET", "/nil", nil, 1},
 		{"GET", "/panic", nil, 1},
+		{"GET", "/panic-badpage", nil, 1},
+		{"GET", "/bad-status", nil, 1},
 		{"GET", "/hookfails", nil, 1},
 		{"GET", "/badcookie", nil, 1},
 		{"GET", "/plain", nil, 1},
@@ -414,6 +421,61 @@ func TestFailureNotifier(t *testing.T) {
 		}
 		if tc.failed == 1 && tc.path != "/body" && !notifiedBeforePage {
 			t.Errorf("%s %s: the ServerError page ran before the writer was told", tc.method, tc.path)
+		}
+	}
+}
+
+// TestHooksSkipFailedResponses: a handler whose response cannot be sent
+// (an invalid cookie, a status that is not one) has failed, so no hook
+// runs to commit what it half did; a hook that spoils the response stops
+// the hooks after it, and its 500 page keeps the cookies the hooks before
+// it set (they stand for what those hooks stored).
+func TestHooksSkipFailedResponses(t *testing.T) {
+	var ran []string
+	app := New()
+	app.Logger = slog.New(slog.DiscardHandler)
+	app.OnResponse(func(req *Request, resp *Response) error {
+		ran = append(ran, "first")
+		return resp.SetCookie("stored", "1")
+	})
+	app.OnResponse(func(req *Request, resp *Response) error {
+		ran = append(ran, "spoiler")
+		if req.Path == "/spoiled-by-hook" {
+			resp.SetCookie("bad name", "v")
+		}
+		return nil
+	})
+	app.OnResponse(func(req *Request, resp *Response) error {
+		ran = append(ran, "last")
+		return nil
+	})
+	app.Get("/bad-cookie", func(req *Request) *Response {
+		resp := app.Render(req, "ok")
+		resp.SetCookie("bad name", "v")
+		return resp
+	})
+	app.Get("/bad-status", func(req *Request) *Response { return NewResponse("ok", 99) })
+	app.Get("/spoiled-by-hook", func(req *Request) *Response { return app.Render(req, "ok") })
+	app.Get("/ok", func(req *Request) *Response { return app.Render(req, "ok") })
+	cases := []struct {
+		path, ran string
+		status    int
+		cookie    bool // the first hook's cookie is on the answer
+	}{
+		{"/ok", "first spoiler last", 200, true},
+		{"/bad-cookie", "", 500, false},
+		{"/bad-status", "", 500, false},
+		{"/spoiled-by-hook", "first spoiler", 500, true},
+	}
+	for _, tc := range cases {
+		ran = nil
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))
+		if got := strings.Join(ran, " "); got != tc.ran || rec.Code != tc.status {
+			t.Errorf("%s: %d, hooks ran %q; want %d, %q", tc.path, rec.Code, got, tc.status, tc.ran)
+		}
+		if got := strings.Contains(rec.Header().Get("Set-Cookie"), "stored=1"); got != tc.cookie {
+			t.Errorf("%s: Set-Cookie %q; the first hook's cookie there: %v, want %v", tc.path, rec.Header().Values("Set-Cookie"), got, tc.cookie)
 		}
 	}
 }

@@ -17,26 +17,43 @@ type closeTrack struct {
 func (c *closeTrack) Close() error { c.closed = true; return nil }
 
 // TestAttackUnsendableStatusLeaksBodyAndHookCookies: the 500 page that
-// replaces a response with an unsendable status closes its BodyReader and
-// keeps the cookies the OnResponse hooks set (a session's), as a hook
-// error's page does.
+// replaces a response with an unsendable status closes its BodyReader.
+// A handler that returns one has failed, so no hook runs to store what it
+// half did; when a hook sets it, the hooks have run and the page keeps the
+// cookies they set (a session's), as a hook error's page does.
 func TestAttackUnsendableStatusLeaksBodyAndHookCookies(t *testing.T) {
-	app := itty.New()
-	app.OnResponse(func(req *itty.Request, resp *itty.Response) error {
-		return resp.SetCookie("sid", "new-session-id", itty.CookieOptions{})
-	})
-	body := &closeTrack{Reader: strings.NewReader("file")}
-	app.Get("/s", func(req *itty.Request) *itty.Response {
-		return &itty.Response{StatusCode: 42, BodyReader: body}
-	})
-	rec := httptest.NewRecorder()
-	app.ServeHTTP(rec, httptest.NewRequest("GET", "/s", nil))
-	t.Logf("status %d Set-Cookie %q closed %v", rec.Code, rec.Header().Values("Set-Cookie"), body.closed)
-	if !body.closed {
-		t.Error("BodyReader (an io.Closer) never closed")
+	for _, byHook := range []bool{false, true} {
+		app := itty.New()
+		hookRan := false
+		app.OnResponse(func(req *itty.Request, resp *itty.Response) error {
+			hookRan = true
+			if byHook {
+				resp.StatusCode = 42
+			}
+			return resp.SetCookie("sid", "new-session-id", itty.CookieOptions{})
+		})
+		body := &closeTrack{Reader: strings.NewReader("file")}
+		app.Get("/s", func(req *itty.Request) *itty.Response {
+			status := 42
+			if byHook {
+				status = http.StatusOK
+			}
+			return &itty.Response{StatusCode: status, BodyReader: body}
+		})
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, httptest.NewRequest("GET", "/s", nil))
+		cookies := rec.Header().Values("Set-Cookie")
+		if rec.Code != http.StatusInternalServerError || !body.closed {
+			t.Errorf("status set by a hook %v: %d, BodyReader closed %v; want 500, closed", byHook, rec.Code, body.closed)
+		}
+		if hookRan != byHook {
+			t.Errorf("status set by a hook %v: the hook ran %v", byHook, hookRan)
+		}
+		if byHook && len(cookies) == 0 {
+			t.Error("the hook's cookie was dropped from the 500 page")
+		}
+		if !byHook && len(cookies) != 0 {
+			t.Errorf("the failed handler's page sets %q", cookies)
+		}
 	}
-	if len(rec.Header().Values("Set-Cookie")) == 0 {
-		t.Error("the hook's cookie was dropped from the 500 page")
-	}
-	_ = http.StatusOK
 }
