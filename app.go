@@ -35,8 +35,11 @@ type App struct {
 	MethodNotAllowed HandlerFunc
 	// ServerError answers a request whose handler panicked, returned nil
 	// or returned a response that could not be sent (such as one with an
-	// invalid cookie). err says what went wrong; it has already been
-	// logged. Nil means a generic "500 Internal Server Error" page that
+	// invalid cookie), or whose OnResponse hook failed; Error500 calls it
+	// too. err says what went wrong; it has already been logged. An err
+	// with an HTTPStatus() int method asks for that status (a session
+	// conflict is 409), which a custom page should keep. For a failed
+	// request the session is read-only here (see Request.HooksDone). Nil means a generic "500 Internal Server Error" page that
 	// shows err only when Debug is on; that page is also sent when
 	// ServerError returns nil or a page that cannot be sent either (an
 	// invalid cookie or status).
@@ -93,14 +96,17 @@ func New() *App {
 // OnResponse registers fn to run after an itty handler returns a response
 // and before it is written, to save state and set cookies (the sessions
 // Manager does so with a Request's own hook, which runs after these). fn
-// may change resp. If fn returns an error the
-// request is answered as for a panic (500 with the reason logged), or with
-// the status of an error that has an HTTPStatus() int method; that answer
-// keeps the cookies the hooks set, since they stand for state the hooks
-// have already stored, but nothing else of resp. Hooks do not run when
-// the handler panicked, returned nil or returned a response that cannot be
-// sent (an invalid cookie, a template that failed), so half-done work is
-// never saved.
+// may change resp. Hooks run for itty handlers, the NotFound,
+// MethodNotAllowed and Forbidden pages included, never for net/http routes
+// (Handle, Static). If fn returns an error, panics or sets an invalid
+// cookie, the hooks after it do not run, and the request is answered as
+// for a panic (500 with the reason logged), or with the status of an error
+// that has an HTTPStatus() int method; that answer keeps the cookies the
+// hooks set, since they stand for state the hooks have already stored,
+// but nothing else of resp. Hooks do not run for a handler that failed: it
+// panicked, returned nil, read the body past MaxBodyBytes, or returned a
+// response that cannot be sent (an invalid cookie or status, a template
+// that failed), so half-done work is never saved.
 func (a *App) OnResponse(fn func(req *Request, resp *Response) error) {
 	a.hooks = append(a.hooks, fn)
 }

@@ -160,9 +160,10 @@ func (req *Request) Value(key any) any {
 // OnResponse registers fn to run for this request only, after the App's
 // own OnResponse hooks, once the handler has returned a response. It runs
 // under the same rules as App.OnResponse: fn may change resp, an error
-// becomes the answer, and fn does not run if the handler panicked or
-// returned nil. A hook registered by another hook runs too; one registered
-// once HooksDone reports true never runs. Packages that are handed a
+// becomes the answer, and fn does not run when the App's hooks would not
+// (a failed handler) or after an earlier hook failed. A hook registered by
+// another hook runs too; one registered once HooksDone reports true never
+// runs. Packages that are handed a
 // request (the sessions Manager, say) use it to commit only what a handler
 // finished.
 func (req *Request) OnResponse(fn func(req *Request, resp *Response) error) {
@@ -174,8 +175,8 @@ func (req *Request) OnResponse(fn func(req *Request, resp *Response) error) {
 // ServerError handler when the App calls it for a failed request, and
 // while the response is being written; it is false in the handler and in
 // the hooks themselves (and in a ServerError page a handler asks for with
-// Error500). Code that commits work in a
-// hook checks it to know when it is too late to.
+// Error500). A package that commits work in a hook checks it before
+// relying on one.
 func (req *Request) HooksDone() bool { return req.hooksRan || req.writing }
 
 // App returns the App serving the request.

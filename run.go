@@ -145,7 +145,7 @@ func (a *App) RunFastCGI(l net.Listener) error {
 }
 
 // accessLog wraps h to log one line per request: method, path, status,
-// bytes written and duration. A response that never completed (the App
+// bytes written, duration and the client's address. A response that never completed (the App
 // aborted it after it started, or the client's connection broke under a
 // panic) is logged at Warn with aborted=true: its status is what the
 // client was sent before the cut (0 if nothing was), not an answer it got

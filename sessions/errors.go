@@ -28,11 +28,16 @@ func (e *ConflictError) HTTPStatus() int { return http.StatusConflict }
 // Conflict, and nothing it changed reaches any session.
 var ErrSessionEnded = errors.New("sessions: the session ended while the request ran")
 
-// ErrCommitted is returned by a change made to a session too late to be
-// saved: behind Middleware, once the handler's response has started (its
-// first Write, WriteHeader, Flush or Hijack); in an itty App, by its
-// OnResponse hooks after the session's own hook has run, or in its
-// ServerError page. The change is not saved, and the Manager logs it.
+// ErrCommitted is returned by Set, Renew and RenewBoundary (and, for a
+// session kept in its cookie, Destroy) when the change comes too late to
+// be saved: behind Middleware, once the handler's response has started
+// (its first Write, WriteHeader, Flush or Hijack); in an itty App, in a
+// hook registered with Request.OnResponse after the request's first Get,
+// or in the ServerError page of a failed request. The change is not saved
+// (other changes then, such as Delete or SetUser, are not either), and
+// the Manager logs the first one of the request. It means the code is in
+// the wrong place, not a failure to retry: make the change in the handler
+// or an App hook, or before the response's first byte.
 var ErrCommitted = errors.New("sessions: the session was already committed (the response had started, or this is its error page); this change is not saved")
 
 // endedError is ErrSessionEnded with its reason, and whether the client's

@@ -134,7 +134,8 @@ func (s *Session) GetTime(key string) time.Time {
 
 // Set puts v under key. v may be anything encoding/json can encode (no gob
 // registration); it is an error if it cannot be encoded, and ErrCommitted
-// if the session was already committed (see ErrCommitted).
+// if the session was already committed (see ErrCommitted), in which case
+// the value is visible to the rest of this request but not saved.
 func (s *Session) Set(key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
