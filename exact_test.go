@@ -56,6 +56,10 @@ func TestExactIndexFindsEveryPath(t *testing.T) {
 func TestExactIndexLeavesAnswersToTheTree(t *testing.T) {
 	app := New()
 	app.Get("/users/new", func(req *Request) *Response { return app.Render(req, "form") })
+	app.Post("/about", func(req *Request) *Response { return app.Render(req, "post about") })
+	app.Get("/about", func(req *Request) *Response { return app.Render(req, "about") })
+	app.Post("/items/5", func(req *Request) *Response { return app.Render(req, "post five") })
+	app.Get("/items/<int:id>", func(req *Request) *Response { return app.Render(req, "item "+req.Params.Get("id")) })
 	app.Post("/users/<str:name>", func(req *Request) *Response {
 		return app.Render(req, "post "+req.Params.Get("name"))
 	})
@@ -68,6 +72,10 @@ func TestExactIndexLeavesAnswersToTheTree(t *testing.T) {
 		{http.MethodPost, "/users/new", "post new", 200}, // the literal node has no POST
 		{http.MethodHead, "/users/new", "", 200},         // HEAD falls back to GET
 		{http.MethodGet, "/", "home", 200},
+		{http.MethodGet, "/about", "about", 200}, // a GET registered after a POST of its path
+		{http.MethodPost, "/about", "post about", 200},
+		{http.MethodGet, "/items/5", "item 5", 200}, // the literal node has no GET: the typed route takes it
+		{http.MethodPost, "/items/5", "post five", 200},
 		{http.MethodPut, "/users/new", "405 Method Not Allowed\n", 405},
 		{http.MethodGet, "/users/new/", "", http.StatusMovedPermanently},
 	} {
