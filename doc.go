@@ -53,7 +53,10 @@
 // # Errors and limits
 //
 // A handler that panics or returns nil, or a response that cannot be sent,
-// is answered with a generic 500; the reason goes to the App's Logger.
+// is answered with a generic 500 (or App.ServerError's page); the reason
+// goes to the App's Logger. OnResponse hooks do not run for such a failed
+// handler, and a ResponseWriter that implements FailureNotifier is told of
+// it.
 // A response that fails after it has started going out is aborted instead,
 // so that no client takes a truncated body for a whole one.
 // Request bodies are bounded by MaxBodyBytes (413 past it).

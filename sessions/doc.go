@@ -19,8 +19,10 @@
 // enforced on the server. Renew gives a new id on login; Destroy ends a
 // session for good; DestroyUser ends all of a user's sessions.
 //
-// Changes are saved when the handler's response is written, merged per key
-// into the stored session: two concurrent requests that change different
+// Changes are saved when the handler's response is written, by a hook of
+// the request after the App's own hooks, and not at all if the handler
+// fails (a panic, say); a change made too late to be saved returns
+// ErrCommitted. They are merged per key into the stored session: two concurrent requests that change different
 // keys both keep their change, and a request that changes a key another
 // request changed first gets a ConflictError (409) rather than silently
 // overwriting it. A request in flight when its session is destroyed cannot

@@ -13,7 +13,8 @@ import (
 // Session is one request's view of a session. Reads see the session as it
 // was loaded plus this request's own changes; changes are saved when the
 // handler's response is written. A Session belongs to its request: do not
-// keep it after the handler returns.
+// keep it after the handler returns. Like the request's ResponseWriter, it
+// is for the goroutine that serves the request, not for concurrent use.
 type Session struct {
 	m    *Manager
 	r    *http.Request // the request, for its context, TLS and headers
