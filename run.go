@@ -184,11 +184,13 @@ type statusRecorder struct {
 	wrote  bool
 }
 
+// WriteHeader records code once the underlying writer took it (net/http
+// panics on a code that is no status, and sends nothing).
 func (s *statusRecorder) WriteHeader(code int) {
+	s.ResponseWriter.WriteHeader(code)
 	if !s.wrote && code >= 200 {
 		s.status, s.wrote = code, true
 	}
-	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusRecorder) Write(p []byte) (int, error) {
@@ -201,8 +203,11 @@ func (s *statusRecorder) Write(p []byte) (int, error) {
 // FlushError flushes the response; a flush sends the header, so the
 // status recorded is what the client got.
 func (s *statusRecorder) FlushError() error {
-	s.wrote = true
-	return http.NewResponseController(s.ResponseWriter).Flush()
+	err := http.NewResponseController(s.ResponseWriter).Flush()
+	if err == nil {
+		s.wrote = true
+	}
+	return err
 }
 
 // Flush is FlushError for a handler that asks for an http.Flusher.
@@ -210,8 +215,11 @@ func (s *statusRecorder) Flush() { s.FlushError() }
 
 // Hijack hands the connection over, if the underlying writer can.
 func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	s.wrote = true
-	return http.NewResponseController(s.ResponseWriter).Hijack()
+	c, rw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err == nil {
+		s.wrote = true
+	}
+	return c, rw, err
 }
 
 // Unwrap lets http.ResponseController reach the connection's deadlines.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -153,7 +155,7 @@ func (a *App) afterHandler(w http.ResponseWriter, req *Request, resp *Response) 
 		return a.failedPage(w, req, errNilResponse)
 	case req.body.exceeded:
 		req.hooksRan = true
-		notifyFailed(w, req)
+		a.notifyFailed(w, req)
 		return a.tooLarge(req)
 	case resp.err != nil:
 		return a.failedPage(w, req, resp.err)
@@ -417,7 +419,7 @@ func (a *App) tooLarge(req *Request) *Response {
 // FailureNotifier).
 func (a *App) failedPage(w http.ResponseWriter, req *Request, err error) *Response {
 	req.hooksRan = true
-	notifyFailed(w, req)
+	a.notifyFailed(w, req)
 	return a.errorPage(req, err)
 }
 
@@ -429,23 +431,27 @@ func (a *App) failedPage(w http.ResponseWriter, req *Request, err error) *Respon
 // such as the sessions Manager's, implements it to commit nothing for a
 // failed handler. The App calls HandlerFailed on the writer it was given
 // and on each one that writer unwraps to (an Unwrap() http.ResponseWriter
-// method, as for http.ResponseController), once a request. Middleware
-// that wraps the writer between them must have such an Unwrap method, or
-// the notifier behind it is not found.
+// method, as for http.ResponseController), once a request for each (a
+// chain that unwraps in a loop is followed for 32 steps). Middleware that
+// wraps the writer between them must have such an Unwrap method, or the
+// notifier behind it is not found. A HandlerFailed that panics is logged,
+// and the writers after it are still told.
 type FailureNotifier interface {
 	HandlerFailed()
 }
 
 // notifyFailed tells every FailureNotifier in w's Unwrap chain, once a
 // request.
-func notifyFailed(w http.ResponseWriter, req *Request) {
+func (a *App) notifyFailed(w http.ResponseWriter, req *Request) {
 	if req.failed {
 		return
 	}
 	req.failed = true
+	var told []FailureNotifier
 	for range 32 { // a chain that loops ends here
-		if n, ok := w.(FailureNotifier); ok {
-			n.HandlerFailed()
+		if n, ok := w.(FailureNotifier); ok && !slices.ContainsFunc(told, func(t FailureNotifier) bool { return sameWriter(t, n) }) {
+			told = append(told, n)
+			a.tellFailed(req, n)
 		}
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
 		if !ok {
@@ -453,6 +459,25 @@ func notifyFailed(w http.ResponseWriter, req *Request) {
 		}
 		w = u.Unwrap()
 	}
+}
+
+// sameWriter reports whether a and b are the same writer, for a chain
+// that unwraps in a loop; values of a type == cannot compare never are.
+func sameWriter(a, b FailureNotifier) bool {
+	t := reflect.TypeOf(a)
+	return t == reflect.TypeOf(b) && t.Comparable() && a == b
+}
+
+// tellFailed calls n.HandlerFailed, logging a panic in it: the error page,
+// and the notifiers after n, must still come.
+func (a *App) tellFailed(req *Request, n FailureNotifier) {
+	defer func() {
+		if v := recover(); v != nil {
+			a.logger().Error("itty: a FailureNotifier panicked", "method", req.Method, "path", req.Path,
+				"panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	n.HandlerFailed()
 }
 
 // errorPage logs err and returns the error response for it: 500, or the status

@@ -161,7 +161,13 @@ func levelFor(status int) slog.Level {
 
 // WriteHeader commits the session, then sends the header.
 func (w *sessionWriter) WriteHeader(code int) {
-	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+	if code < 100 || code > 999 {
+		// No status at all: net/http refuses it (it panics) and sends
+		// nothing, so there is no header to commit with.
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if code < 200 && code != http.StatusSwitchingProtocols {
 		w.ResponseWriter.WriteHeader(code) // informational: the real header comes later
 		return
 	}
