@@ -7,7 +7,6 @@ package sessions_test
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -26,22 +25,10 @@ import (
 	"github.com/ittygo/itty/sessions"
 )
 
-type nSyncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+// nSyncBuf is the package's lockedBuffer, counting what was logged.
+type nSyncBuf struct{ lockedBuffer }
 
-func (s *nSyncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *nSyncBuf) count(sub string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Count(s.b.String(), sub)
-}
+func (s *nSyncBuf) count(sub string) int { return strings.Count(s.String(), sub) }
 
 const nLateMsg = "changed after it was committed"
 
