@@ -158,11 +158,10 @@ func (a *App) afterHandler(w http.ResponseWriter, req *Request, resp *Response) 
 		a.notifyFailed(w, req)
 		return a.tooLarge(req)
 	case resp.err != nil:
+		dropBody(resp)
 		return a.failedPage(w, req, resp.err)
 	case resp.StatusCode != 0 && !finalStatus(resp.StatusCode):
-		if c, ok := resp.BodyReader.(io.Closer); ok {
-			c.Close() // the 500 page replaces it
-		}
+		dropBody(resp)
 		return a.failedPage(w, req, unsendableStatus(resp.StatusCode))
 	case len(a.hooks) > 0 || len(req.hooks) > 0:
 		return a.runHooks(w, req, resp)
@@ -252,6 +251,7 @@ func (a *App) recovered(w http.ResponseWriter, req *Request, v any) {
 // half right.
 func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 	if resp.err != nil {
+		dropBody(resp)
 		resp = a.failedPage(w, req, resp.err)
 	}
 	req.writing = true
@@ -269,9 +269,7 @@ func (a *App) write(w http.ResponseWriter, req *Request, resp *Response) {
 // other than a string.
 func (a *App) writeFull(w http.ResponseWriter, req *Request, resp *Response) {
 	if s := resp.StatusCode; s != 0 && !finalStatus(s) {
-		if c, ok := resp.BodyReader.(io.Closer); ok {
-			c.Close() // the 500 page replaces it
-		}
+		dropBody(resp)
 		page := a.failedPage(w, req, unsendableStatus(s))
 		// The hooks have run: their cookies stand for what they stored
 		// (a session), so the page keeps them, as runHooks' pages do.
@@ -366,6 +364,14 @@ func otherContentType(ct string) []string {
 // io.WriteString's interface check on every response.
 func stringBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// dropBody closes the BodyReader of a response an error page replaces, if
+// it is an io.Closer (an open file, say).
+func dropBody(resp *Response) {
+	if c, ok := resp.BodyReader.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 // unsendableStatus is the error of a response whose status cannot end it.

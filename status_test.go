@@ -57,3 +57,26 @@ func TestAttackUnsendableStatusLeaksBodyAndHookCookies(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackInvalidCookieLeaksBody: a response whose cookie cannot be set
+// is replaced by the 500 page; its BodyReader (an open file, say) must be
+// closed, with OnResponse hooks or without.
+func TestAttackInvalidCookieLeaksBody(t *testing.T) {
+	for _, hooks := range []bool{false, true} {
+		app := itty.New()
+		if hooks {
+			app.OnResponse(func(*itty.Request, *itty.Response) error { return nil })
+		}
+		body := &closeTrack{Reader: strings.NewReader("file")}
+		app.Get("/f", func(req *itty.Request) *itty.Response {
+			resp := &itty.Response{BodyReader: body}
+			resp.SetCookie("bad name", "v")
+			return resp
+		})
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, httptest.NewRequest("GET", "/f", nil))
+		if rec.Code != http.StatusInternalServerError || !body.closed {
+			t.Errorf("with hooks %v: %d, BodyReader closed %v; want 500, closed", hooks, rec.Code, body.closed)
+		}
+	}
+}
