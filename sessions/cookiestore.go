@@ -95,9 +95,8 @@ func (b *cookieBackend) save(_ context.Context, s *Session, now time.Time) (bool
 	return true, nil
 }
 
-// destroy has nothing to delete: the Manager clears the cookie.
-// destroy has nothing to delete: clearing the cookie ends the session,
-// which cannot be done once the cookie has gone out.
+// destroy has nothing to delete: the Manager clears the cookie, which ends
+// the session; once the cookie has gone out, that cannot be done.
 func (b *cookieBackend) destroy(_ context.Context, s *Session) error { return s.afterCommit() }
 
 func (b *cookieBackend) cookieValue(rec *Record) (string, error) {

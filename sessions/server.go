@@ -416,8 +416,9 @@ func waitFor(until *time.Time) bool {
 	return true
 }
 
-// destroy ends the session the request loaded and any renew of it in
-// progress for the same user.
+// destroy ends the session the request loaded (or, after the commit, the
+// one the commit stored) and any renew of it in progress for the same
+// user.
 func (b *serverBackend) destroy(ctx context.Context, s *Session) error {
 	id, user := s.loadedID, s.loadedUser
 	if s.saved {
