@@ -163,9 +163,8 @@ func (req *Request) Value(key any) any {
 // becomes the answer, and fn does not run when the App's hooks would not
 // (a failed handler) or after an earlier hook failed. A hook registered by
 // another hook runs too; one registered once HooksDone reports true never
-// runs. Packages that are handed a
-// request (the sessions Manager, say) use it to commit only what a handler
-// finished.
+// runs. Packages that are handed a request (the sessions Manager, say) use
+// it to commit only what a handler finished.
 func (req *Request) OnResponse(fn func(req *Request, resp *Response) error) {
 	req.hooks = append(req.hooks, fn)
 }

@@ -145,11 +145,11 @@ func (a *App) RunFastCGI(l net.Listener) error {
 }
 
 // accessLog wraps h to log one line per request: method, path, status,
-// bytes written, duration and the client's address. A response that never completed (the App
-// aborted it after it started, or the client's connection broke under a
-// panic) is logged at Warn with aborted=true: its status is what the
-// client was sent before the cut (0 if nothing was), not an answer it got
-// whole.
+// bytes written, duration and the client's address. A response that never
+// completed (the App aborted it after it started, or the client's
+// connection broke under a panic) is logged at Warn with aborted=true: its
+// status is what the client was sent before the cut (0 if nothing was),
+// not an answer it got whole.
 func (a *App) accessLog(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -157,19 +157,17 @@ func (a *App) accessLog(h http.Handler) http.Handler {
 		completed := false
 		defer func() {
 			// No recover: a panic goes on to net/http with its stack.
-			level, status := slog.LevelInfo, rec.status
-			if !completed {
-				level = slog.LevelWarn
-				if !rec.wrote {
-					status = 0 // nothing went out
-				}
+			status := rec.status
+			if !rec.wrote && !completed {
+				status = 0 // aborted before anything went out
 			}
 			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status, "bytes", rec.bytes,
 				"duration", time.Since(start), "remote", r.RemoteAddr}
-			if !completed {
-				attrs = append(attrs, "aborted", true)
+			if completed {
+				a.logger().Info("itty: request", attrs...)
+				return
 			}
-			a.logger().Log(r.Context(), level, "itty: request", attrs...)
+			a.logger().Warn("itty: request", append(attrs, "aborted", true)...)
 		}()
 		h.ServeHTTP(rec, r)
 		completed = true
