@@ -36,9 +36,14 @@
 # Prints one line per contestant and case, in Go benchmark format (benchstat
 # reads it; benchtable -instr puts it beside the times):
 #
-#	BenchmarkGitHubAll/itty 217616 1371.19 instr/req 203 req/op 1015 req1 8583498 Ir1 218631 req2 306976544 Ir2
+#	BenchmarkGitHubAll/itty 217616 1371.19 instr/req 203 req/op 346.10 loads/req 233.05 stores/req 1015 req1 8583498 Ir1 218631 req2 306976544 Ir2
 #
-# (the iteration count is N2 - N1).
+# (the iteration count is N2 - N1). loads/req and stores/req are the data
+# reads and writes among those instructions (callgrind's Dr and Dw, from
+# its cache simulation), subtracted the same way. A request that allocates
+# nothing runs so many instructions a cycle that memory operations, not
+# instructions, bound its time: docs/performance.md shows how the time
+# ratios follow them.
 #
 # Environment: ROUTERS and CASES (space-separated names; default every
 # contestant and case, as instrcount -list prints them), BUDGET, N1, JOBS
@@ -53,21 +58,23 @@ ROUNDS=${ROUNDS:-1}
 N1=${N1:-1000}
 
 # count N: one callgrind run of instrcount serving at least N requests;
-# sets ir (total instructions), req (requests served) and perop (requests
-# an op).
+# sets ir (total instructions), dr and dw (data reads and writes), req
+# (requests served) and perop (requests an op).
 count() {
 	local out="$tmp/$router.$case.$1"
-	if ! GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 GOGC=off valgrind --tool=callgrind \
+	if ! GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 GOGC=off valgrind --tool=callgrind --cache-sim=yes \
 		--callgrind-out-file="$out.cg" "$bin" -router "$router" -case "$case" -requests "$1" \
 		>"$out.stdout" 2>"$out.stderr"; then
 		echo "instrcount: $router $case at $1 requests failed:" >&2
 		tail -20 "$out.stderr" >&2
 		return 1
 	fi
-	ir=$(awk '$1 == "totals:" { print $2 }' "$out.cg")
+	# totals: holds one figure for each name of the events: line.
+	read -r ir dr dw < <(awk '$1 == "events:" { for (i = 2; i <= NF; i++) col[$i] = i }
+		$1 == "totals:" { print $col["Ir"], $col["Dr"], $col["Dw"] }' "$out.cg")
 	req=$(awk '$1 == "requests" { print $2 }' "$out.stdout")
 	perop=$(awk '$1 == "requests" { print $4 }' "$out.stdout")
-	if [ -z "$ir" ] || [ -z "$req" ]; then
+	if [ -z "$ir" ] || [ -z "$dw" ] || [ -z "$req" ]; then
 		echo "instrcount: $router $case: no totals: line in callgrind's output or no request count" >&2
 		return 1
 	fi
@@ -77,9 +84,9 @@ count() {
 # one ROUTER CASE: the line for one contestant and case.
 one() {
 	router=$1 case=$2
-	local ir1 req1 ir2 req2 per n tries=0
+	local ir1 dr1 dw1 req1 ir2 dr2 dw2 req2 per n tries=0
 	count "$N1"
-	ir1=$ir req1=$req
+	ir1=$ir dr1=$dr dw1=$dw req1=$req
 	# Ir(N1) / N1 overstates a request's cost (start-up is in it), so the
 	# first N2 spends at most about BUDGET; while it spends less than half
 	# of it, N2 is sized again from what it cost per request (taken as at
@@ -88,14 +95,16 @@ one() {
 	while :; do
 		n=$((req1 + BUDGET / per))
 		count "$n"
-		ir2=$ir req2=$req tries=$((tries + 1))
+		ir2=$ir dr2=$dr dw2=$dw req2=$req tries=$((tries + 1))
 		[ $((2 * (ir2 - ir1))) -lt "$BUDGET" ] && [ "$tries" -lt 3 ] || break
 		per=$(((ir2 - ir1) / (req2 - req1)))
 		[ "$per" -ge 20 ] || per=20
 	done
-	awk -v name="$case/$router" -v ir1="$ir1" -v req1="$req1" -v ir2="$ir2" -v req2="$req2" -v perop="$perop" 'BEGIN {
-		printf "Benchmark%s %d %.2f instr/req %d req/op %d req1 %d Ir1 %d req2 %d Ir2\n",
-			name, req2 - req1, (ir2 - ir1) / (req2 - req1), perop, req1, ir1, req2, ir2
+	awk -v name="$case/$router" -v ir1="$ir1" -v req1="$req1" -v ir2="$ir2" -v req2="$req2" -v perop="$perop" \
+		-v dr="$((dr2 - dr1))" -v dw="$((dw2 - dw1))" 'BEGIN {
+		n = req2 - req1
+		printf "Benchmark%s %d %.2f instr/req %d req/op %.2f loads/req %.2f stores/req %d req1 %d Ir1 %d req2 %d Ir2\n",
+			name, n, (ir2 - ir1) / n, perop, dr / n, dw / n, req1, ir1, req2, ir2
 	}'
 }
 

@@ -57,8 +57,8 @@ done
 echo "== instruction counter (smoke run of scripts/instrcount.sh)"
 if command -v valgrind >/dev/null; then
 	counts=$(ROUTERS="itty bare" CASES=GitHubAll BUDGET=20000000 scripts/instrcount.sh)
-	if [ "$(echo "$counts" | awk '/^BenchmarkGitHubAll\/(itty|bare) [0-9]+ [0-9.]+ instr\/req/ && $3 > 0' | wc -l)" != 2 ]; then
-		echo "instrcount.sh gave no count for itty and bare:"; echo "$counts"; exit 1
+	if [ "$(echo "$counts" | awk '/^BenchmarkGitHubAll\/(itty|bare) [0-9]+ [0-9.]+ instr\/req/ && $3 > 0 && $8 == "loads/req" && $7 > 0 && $10 == "stores/req" && $9 > 0' | wc -l)" != 2 ]; then
+		echo "instrcount.sh gave no count of instructions, loads and stores for itty and bare:"; echo "$counts"; exit 1
 	fi
 elif [ "${CI:-}" = true ]; then
 	echo "valgrind is missing (scripts/deps.sh installs it)"; exit 1

@@ -9,7 +9,9 @@
 // "BenchmarkGitHubAll/itty 217616 1371.19 instr/req 203 req/op ..."), the
 // routing table shows callgrind's instructions per request beside the times,
 // and the targets table compares itty's with the 1,300 a GitHubAll request
-// may cost.
+// may cost. Where those lines also count loads and stores (loads/req,
+// stores/req), a table of them follows the routing table, and each target
+// gives the ratio of memory operations beside the ratio of instructions.
 package main
 
 import (
@@ -28,6 +30,7 @@ import (
 var (
 	line      = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+(\d+) B/op\s+(\d+) allocs/op)?`)
 	instrLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) instr/req(?:\s+(\d+) req/op)?`)
+	memLine   = regexp.MustCompile(`\s([\d.]+) loads/req\s+([\d.]+) stores/req`)
 )
 
 // sample is one benchmark's figures, one per round: times, bytes and
@@ -35,7 +38,17 @@ var (
 type sample struct {
 	ns, bytes, allocs []float64
 	instr             []float64
-	reqPerOp          float64 // requests an op, if instrcount.sh said
+	loads, stores     []float64 // data reads and writes per request, if instrcount.sh counted them
+	reqPerOp          float64   // requests an op, if instrcount.sh said
+}
+
+// memOps is, round by round, the loads and stores of one request.
+func (s *sample) memOps() []float64 {
+	ops := make([]float64, min(len(s.loads), len(s.stores)))
+	for i := range ops {
+		ops[i] = s.loads[i] + s.stores[i]
+	}
+	return ops
 }
 
 func median(xs []float64) float64 {
@@ -65,6 +78,9 @@ func main() {
 	}
 	routingTable(os.Stdout, samples)
 	fmt.Println()
+	if memTable(os.Stdout, samples) {
+		fmt.Println()
+	}
 	targetTable(os.Stdout, samples)
 	fmt.Println()
 	fmt.Println("### Cookies, signed cookies and sessions (median of rounds: ns/op, allocs/op)")
@@ -148,6 +164,38 @@ func instrSpread(samples map[string]*sample) (name string, spread float64, round
 	return name, spread, rounds
 }
 
+// memTable prints each routing contestant's loads and stores per request,
+// if instrcount.sh counted them, and reports whether it printed anything.
+func memTable(w io.Writer, samples map[string]*sample) bool {
+	counted := false
+	for _, s := range samples {
+		counted = counted || len(s.loads) > 0
+	}
+	if !counted {
+		return false
+	}
+	fmt.Fprintln(w, "### Memory operations per request (median of rounds: loads + stores)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "callgrind's data reads and writes (Dr, Dw) among the instructions above, counted the same way.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Benchmark | "+strings.Join(contestants, " | ")+" |")
+	fmt.Fprintln(w, "|---"+strings.Repeat("|---:", len(contestants))+"|")
+	for _, b := range routerBenches {
+		row := []string{b}
+		for _, c := range contestants {
+			s := samples[b+"/"+c]
+			if s == nil || len(s.loads) == 0 {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%s (%s + %s)", fmtCount(median(s.memOps())),
+				fmtCount(median(s.loads)), fmtCount(median(s.stores))))
+		}
+		fmt.Fprintln(w, "| "+strings.Join(row, " | ")+" |")
+	}
+	return true
+}
+
 // fastestThree are the routers the *All targets compare itty with.
 var fastestThree = []string{"httprouter", "gin", "echo"}
 
@@ -211,8 +259,11 @@ func (t target) check(samples map[string]*sample, c string) (cell, met string) {
 	}
 	allocs := median(samples[t.bench+"/"+c].allocs)
 	cell = fmt.Sprintf("%.2f× time, %g allocs/op", r, allocs)
-	if ir, ok := instrRatio(samples, t.bench, c, t.against); ok {
+	if ir, ok := countRatio(samples, t.bench, c, t.against, (*sample).instrs); ok {
 		cell += fmt.Sprintf("; %.2f× instructions", ir)
+	}
+	if mr, ok := countRatio(samples, t.bench, c, t.against, (*sample).memOps); ok {
+		cell += fmt.Sprintf(", %.2f× memory operations", mr)
 	}
 	met = "not met"
 	if r <= t.limit && (!t.zeroAllocs || allocs == 0) {
@@ -255,20 +306,23 @@ func fastest(samples map[string]*sample, b string, of []string) *sample {
 	return f
 }
 
-// instrRatio is contestant c's median instructions per request divided by
-// the fewest of the contestants of, for routing case b.
-func instrRatio(samples map[string]*sample, b, c string, of []string) (float64, bool) {
+func (s *sample) instrs() []float64 { return s.instr }
+
+// countRatio is contestant c's median count per request (instructions or
+// memory operations, as count picks them) divided by the fewest of the
+// contestants of, for routing case b.
+func countRatio(samples map[string]*sample, b, c string, of []string, count func(*sample) []float64) (float64, bool) {
 	s := samples[b+"/"+c]
-	if s == nil || len(s.instr) == 0 {
+	if s == nil || len(count(s)) == 0 {
 		return 0, false
 	}
 	fewest := 0.0
 	for _, o := range of {
-		if t := samples[b+"/"+o]; t != nil && len(t.instr) > 0 && (fewest == 0 || median(t.instr) < fewest) {
-			fewest = median(t.instr)
+		if t := samples[b+"/"+o]; t != nil && len(count(t)) > 0 && (fewest == 0 || median(count(t)) < fewest) {
+			fewest = median(count(t))
 		}
 	}
-	return median(s.instr) / fewest, fewest > 0
+	return median(count(s)) / fewest, fewest > 0
 }
 
 // The SessionMiddleware benchmark's sub-benchmarks are kind/contestant.
@@ -338,7 +392,8 @@ func parse(r io.Reader) (map[string]*sample, []string) {
 }
 
 // merge adds the benchmark lines of r to samples: go test's (ns/op, and
-// B/op and allocs/op if reported) and instrcount.sh's (instr/req).
+// B/op and allocs/op if reported) and instrcount.sh's (instr/req, and
+// loads/req and stores/req if counted).
 func merge(samples map[string]*sample, order *[]string, r io.Reader) {
 	get := func(name string) *sample {
 		s := samples[name]
@@ -357,6 +412,11 @@ func merge(samples map[string]*sample, order *[]string, r io.Reader) {
 			s.instr = append(s.instr, n)
 			if m[3] != "" {
 				s.reqPerOp, _ = strconv.ParseFloat(m[3], 64)
+			}
+			if mm := memLine.FindStringSubmatch(sc.Text()); mm != nil {
+				l, _ := strconv.ParseFloat(mm[1], 64)
+				st, _ := strconv.ParseFloat(mm[2], 64)
+				s.loads, s.stores = append(s.loads, l), append(s.stores, st)
 			}
 			continue
 		}

@@ -238,3 +238,48 @@ func TestFmtCount(t *testing.T) {
 		}
 	}
 }
+
+// Two rounds of instrcount.sh's lines that count loads and stores too.
+const memRounds = `BenchmarkStatic1/itty 36496 821.48 instr/req 1 req/op 254.79 loads/req 171.16 stores/req 1000 req1 4960678 Ir1 37496 req2 34941321 Ir2
+BenchmarkStatic1/httprouter 106007 284.27 instr/req 1 req/op 87.06 loads/req 46.07 stores/req 1000 req1 4337127 Ir1 107007 req2 34471918 Ir2
+BenchmarkGitHubAll/itty 35796 1273.00 instr/req 203 req/op 346.00 loads/req 233.00 stores/req 1015 req1 7057711 Ir1 36811 req2 37163701 Ir2
+BenchmarkGitHubAll/httprouter 40820 1112.00 instr/req 203 req/op 277.00 loads/req 122.00 stores/req 1015 req1 6075186 Ir1 41835 req2 36583612 Ir2
+BenchmarkStatic1/itty 36496 821.50 instr/req 1 req/op 255.21 loads/req 170.84 stores/req 1000 req1 4960678 Ir1 37496 req2 34941321 Ir2
+BenchmarkStatic1/httprouter 106007 284.27 instr/req 1 req/op 87.06 loads/req 46.07 stores/req 1000 req1 4337127 Ir1 107007 req2 34471918 Ir2
+BenchmarkGitHubAll/itty 35796 1273.00 instr/req 203 req/op 346.00 loads/req 233.00 stores/req 1015 req1 7057711 Ir1 36811 req2 37163701 Ir2
+BenchmarkGitHubAll/httprouter 40820 1112.00 instr/req 203 req/op 277.00 loads/req 122.00 stores/req 1015 req1 6075186 Ir1 41835 req2 36583612 Ir2
+`
+
+func TestMemoryOperations(t *testing.T) {
+	samples, order := parse(strings.NewReader(goTestRounds))
+	merge(samples, &order, strings.NewReader(memRounds))
+	s := samples["Static1/itty"]
+	if !slices.Equal(s.loads, []float64{254.79, 255.21}) || !slices.Equal(s.stores, []float64{171.16, 170.84}) ||
+		!slices.Equal(s.instr, []float64{821.48, 821.50}) || s.reqPerOp != 1 {
+		t.Fatalf("Static1/itty: loads %v stores %v instr %v req/op %v", s.loads, s.stores, s.instr, s.reqPerOp)
+	}
+	var out strings.Builder
+	if !memTable(&out, samples) {
+		t.Fatal("memTable printed nothing for counted loads and stores")
+	}
+	for _, want := range []string{
+		// 254.79 + 171.16 = 425.95 and 255.21 + 170.84 = 426.05: the upper is the median
+		"| Static1 | 426 (255 + 171) | – | 133 (87 + 46) | – |",
+		"| GitHubAll | 579 (346 + 233) | – | 399 (277 + 122) | – |",
+		"| ParseAll | – | – |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("memory table lacks\n%s\nin\n%s", want, out.String())
+		}
+	}
+	// 579 / 399 = 1.45; 1273 / 1112 = 1.14; times as in TestTargets.
+	cell, _ := targets[0].check(samples, "itty")
+	if want := "1.10× time, 0 allocs/op; 1.14× instructions, 1.45× memory operations"; cell != want {
+		t.Errorf("GitHubAll target: %q; want %q", cell, want)
+	}
+	// Counts without loads and stores print no memory table.
+	out.Reset()
+	if memTable(&out, parseRun(t)) || out.Len() > 0 {
+		t.Errorf("memTable printed %q for counts without loads and stores", out.String())
+	}
+}
