@@ -75,7 +75,7 @@ count() {
 	req=$(awk '$1 == "requests" { print $2 }' "$out.stdout")
 	perop=$(awk '$1 == "requests" { print $4 }' "$out.stdout")
 	if [ -z "$ir" ] || [ -z "$dw" ] || [ -z "$req" ]; then
-		echo "instrcount: $router $case: no totals: line in callgrind's output or no request count" >&2
+		echo "instrcount: $router $case: no Ir, Dr and Dw on the totals: line of callgrind's output, or no request count" >&2
 		return 1
 	fi
 	rm -f "$out.cg" "$out.stdout" "$out.stderr"

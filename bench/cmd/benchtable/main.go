@@ -226,8 +226,9 @@ const instrTarget = 1300
 func targetTable(w io.Writer, samples map[string]*sample) {
 	fmt.Fprintln(w, "### Targets (itty = itty.New(), cross-origin protection on)")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Time ratios are medians of per-round ratios; the instruction ratio, beside them, is the same")
-	fmt.Fprintln(w, "comparison in callgrind's counts, which the machine's load does not move.")
+	fmt.Fprintln(w, "Time ratios are medians of per-round ratios; the instruction ratio and the ratio of memory")
+	fmt.Fprintln(w, "operations (loads and stores), beside them, are the same comparison in callgrind's counts,")
+	fmt.Fprintln(w, "which the machine's load does not move.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| Target | itty | Met? | itty-noxo |")
 	fmt.Fprintln(w, "|---|---|---|---|")
@@ -306,6 +307,7 @@ func fastest(samples map[string]*sample, b string, of []string) *sample {
 	return f
 }
 
+// instrs is, round by round, the instructions of one request.
 func (s *sample) instrs() []float64 { return s.instr }
 
 // countRatio is contestant c's median count per request (instructions or
