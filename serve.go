@@ -333,12 +333,28 @@ var (
 // map from one response to the next (a proxy's, a benchmark's) is spared
 // the store.
 func setContentType(h http.Header, ct []string) {
-	if cur := h["Content-Type"]; len(cur) != 1 || cur[0] != ct[0] {
-		h["Content-Type"] = ct
+	cur := h["Content-Type"]
+	if len(cur) == 1 && (&cur[0] == &ct[0] || cur[0] == ct[0]) {
+		return // the shared slice itself is found by its address, without a compare
 	}
+	h["Content-Type"] = ct
 }
 
+// contentTypeHeader returns the Content-Type header value for a
+// Response's ContentType: one of the shared slices, or a new one.
 func contentTypeHeader(ct string) []string {
+	// The shortcuts' types are these constants, known by their address
+	// without comparing their bytes.
+	switch unsafe.StringData(ct) {
+	case unsafe.StringData(contentTypeHTML):
+		if len(ct) == len(contentTypeHTML) {
+			return headerHTML
+		}
+	case unsafe.StringData(contentTypeJSON):
+		if len(ct) == len(contentTypeJSON) {
+			return headerJSON
+		}
+	}
 	switch ct {
 	case "", contentTypeText:
 		return headerText

@@ -304,6 +304,43 @@ func TestContentTypeIsTheResponses(t *testing.T) {
 	}
 }
 
+// TestContentTypeHeader: the shortcuts' constants are known by their
+// address, but a type that shares their bytes' address and not their
+// length (a prefix of one) or their bytes and not their address (built at
+// run time) gets the same answer as by comparing.
+func TestContentTypeHeader(t *testing.T) {
+	built := strings.Join([]string{"text/html", "charset=utf-8"}, "; ")
+	for _, tc := range []struct {
+		name, ct string
+		want     string
+		shared   []string // the shared slice it must be, or nil for a new one
+	}{
+		{"html constant", contentTypeHTML, contentTypeHTML, headerHTML},
+		{"json constant", contentTypeJSON, contentTypeJSON, headerJSON},
+		{"text constant", contentTypeText, contentTypeText, headerText},
+		{"empty", "", contentTypeText, headerText},
+		{"html built at run time", built, contentTypeHTML, headerHTML},
+		{"prefix of the html constant", contentTypeHTML[:9], "text/html; charset=utf-8", nil},
+		{"prefix of the json constant", contentTypeJSON[:11], "application", nil},
+		{"other", "image/png", "image/png", nil},
+	} {
+		got := contentTypeHeader(tc.ct)
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%s: contentTypeHeader(%q) = %q, want [%q]", tc.name, tc.ct, got, tc.want)
+			continue
+		}
+		var shared []string
+		for _, s := range [][]string{headerHTML, headerJSON, headerText} {
+			if &got[0] == &s[0] {
+				shared = s
+			}
+		}
+		if (shared == nil) != (tc.shared == nil) || shared != nil && &shared[0] != &tc.shared[0] {
+			t.Errorf("%s: contentTypeHeader(%q) is the shared slice %q, want %q (nil: a new one)", tc.name, tc.ct, shared, tc.shared)
+		}
+	}
+}
+
 type failingReader struct{ n int }
 
 func (f *failingReader) Read(b []byte) (int, error) {
