@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -335,4 +337,35 @@ func benchStack(b *testing.B, set string) {
 			}
 		}
 	})
+}
+
+// BenchmarkStaticDir serves one file from a directory on disk through
+// StaticDir, at the top of the root and three directories down: the cost
+// of the os.Root walk and of following the names for links.
+func BenchmarkStaticDir(b *testing.B) {
+	dir := b.TempDir()
+	deep := filepath.Join(dir, "assets", "v2", "css")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []string{filepath.Join(dir, "site.css"), filepath.Join(deep, "site.css")} {
+		if err := os.WriteFile(f, []byte("body{}"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	app := New()
+	app.StaticDir("/static/", dir)
+	for _, tc := range []struct{ name, path string }{{"top", "/static/site.css"}, {"deep", "/static/assets/v2/css/site.css"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := httptest.NewRequest("GET", tc.path, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				app.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d", tc.path, w.Code)
+				}
+			}
+		})
+	}
 }

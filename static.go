@@ -21,9 +21,11 @@ import (
 // directory on disk, use StaticDir, which no symbolic link can lead out of.
 //
 // No request can reach outside fsys: paths with "..", backslashes or NUL
-// bytes are 404. Nor can it reach a hidden file: a path with a segment
+// bytes are 404. Nor does it serve hidden names: a path with a segment
 // starting with "." (.env, .git/config, .htpasswd) is 404 unless the
-// returned StaticFiles allows it. Directories are 404 unless they hold an
+// returned StaticFiles allows it. The rule is about the names in the path,
+// as nginx's and Caddy's are: a symbolic link placed in the directory is
+// followed wherever it leads inside it, to a hidden name too. Directories are 404 unless they hold an
 // index.html, which is served for the directory's path ending in a slash.
 // Files without a modification time (an embed.FS) get an ETag from their
 // content, computed once, so conditional requests are answered 304.
