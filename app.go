@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -77,6 +78,16 @@ type App struct {
 	// as with a JSON error for an API. Nil means the deny handler set with
 	// app.CrossOrigin.SetDenyHandler, if any, or a plain 403 page.
 	Forbidden HandlerFunc
+	// TrustedProxies are the reverse proxies in front of the app, such as
+	// netip.MustParsePrefix("127.0.0.1/32") for an nginx or Caddy on the
+	// same machine. From a request whose peer is one of them the App
+	// believes X-Forwarded-For and X-Forwarded-Proto, which they set:
+	// ClientAddr and IsSecure then report the client's address and scheme,
+	// the access log names the client, and the sessions package marks its
+	// cookie Secure for a client on https. Nil trusts no proxy, and those
+	// headers are ignored, as a client that is not behind one can forge
+	// them. Set it before serving.
+	TrustedProxies []netip.Prefix
 
 	router     router
 	hooks      []func(*Request, *Response) error

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -173,4 +174,25 @@ func ExampleRequest_OnResponse() {
 	// audit: transfer answered 201
 	// 201 done
 	// 500 500 Internal Server Error
+}
+
+// An app behind nginx on the same machine: the request reaches it from
+// 127.0.0.1, and nginx tells where it came from. The client itself sent
+// "X-Forwarded-For: 10.9.9.9" to pass for an internal address; nginx
+// appended the address it saw.
+func ExampleRequest_ClientAddr() {
+	app := itty.New()
+	app.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	app.Get("/", func(req *itty.Request) *itty.Response {
+		return app.Render(req, fmt.Sprintf("%v https=%v", req.ClientAddr(), req.IsSecure()))
+	})
+
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "127.0.0.1:41000"
+	r.Header.Set("X-Forwarded-For", "10.9.9.9, 198.51.100.7")
+	r.Header.Set("X-Forwarded-Proto", "https")
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, r)
+	fmt.Println(rec.Body.String())
+	// Output: 198.51.100.7 https=true
 }

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/netip"
 	"strings"
 )
 
@@ -199,8 +200,15 @@ func (req *Request) ContentType() string {
 	return mt
 }
 
-// IsSecure reports whether the request came over TLS to this server.
-func (req *Request) IsSecure() bool { return req.Raw.TLS != nil }
+// IsSecure reports whether the client reached the app over TLS: the request
+// came over TLS to this server, or through one of the App's TrustedProxies
+// that says so in X-Forwarded-Proto (see App.IsSecure).
+func (req *Request) IsSecure() bool { return req.app.IsSecure(req.Raw) }
+
+// ClientAddr returns the address of the client that sent the request: the
+// peer's, or, from one of the App's TrustedProxies, the client's as the
+// proxies report it in X-Forwarded-For (see App.ClientAddr).
+func (req *Request) ClientAddr() netip.Addr { return req.app.ClientAddr(req.Raw) }
 
 // ErrNotJSON is returned by Request.JSON for a body whose Content-Type names
 // a media type other than JSON.

@@ -145,7 +145,9 @@ func (a *App) RunFastCGI(l net.Listener) error {
 }
 
 // accessLog wraps h to log one line per request: method, path, status,
-// bytes written, duration and the client's address. A response that never
+// bytes written, duration, the peer's address (remote) and, with
+// TrustedProxies set, the client's address the proxies report (client),
+// which a client cannot forge from outside them. A response that never
 // completed (the App aborted it after it started, or the client's
 // connection broke under a panic) is logged at Warn with aborted=true: its
 // status is what the client was sent before the cut (0 if nothing was),
@@ -163,6 +165,9 @@ func (a *App) accessLog(h http.Handler) http.Handler {
 			}
 			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status, "bytes", rec.bytes,
 				"duration", time.Since(start), "remote", r.RemoteAddr}
+			if len(a.TrustedProxies) > 0 {
+				attrs = append(attrs, "client", a.ClientAddr(r))
+			}
 			if completed {
 				a.logger().Info("itty: request", attrs...)
 				return

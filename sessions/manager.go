@@ -400,7 +400,7 @@ func varies(h http.Header, field string) bool {
 
 // cookieOptions is the session cookie's policy for s, committed at now.
 func (m *Manager) cookieOptions(s *Session, now time.Time) itty.CookieOptions {
-	o := m.opts.cookie(s.r.TLS != nil)
+	o := m.opts.cookie(m.app.IsSecure(s.r)) // a nil app: TLS to this server only
 	if m.opts.Persistent || s.rec.Persistent {
 		// The browser forgets the cookie when the server would end the
 		// session.

@@ -60,8 +60,12 @@ type Options struct {
 	// Persistent the shorter of IdleTimeout and Lifetime may not be longer.
 	Persistent bool
 	// Secure always marks the cookie Secure. Without it, the cookie is
-	// Secure when the request came over TLS. Behind a TLS-terminating
-	// proxy, set it.
+	// Secure when the client reached the app over TLS, as App.IsSecure
+	// tells: TLS to this server, or https as one of the App's
+	// TrustedProxies reports. Behind a TLS-terminating proxy, set it
+	// anyway: only then does the default cookie name take the __Host-
+	// prefix, and a request that reaches the app around the proxy cannot
+	// get a cookie without Secure.
 	Secure bool
 	// Domain, if set, shares the cookie with subdomains.
 	Domain string
@@ -74,10 +78,12 @@ type Options struct {
 	// Partitioned asks browsers for a cookie jar per top-level site
 	// (CHIPS), for an app embedded in other sites; it needs Secure.
 	Partitioned bool
-	// TrackClients records each session's client (User-Agent and the
-	// address the request came from, r.RemoteAddr) for Manager.UserSessions,
-	// updated when the session is written. Off by default: it is personal
-	// data. Behind a proxy, set RemoteAddr from a trusted header first.
+	// TrackClients records each session's client (User-Agent and address)
+	// for Manager.UserSessions, updated when the session is written. The
+	// address is App.ClientAddr's: the peer's, or behind one of the App's
+	// TrustedProxies the client's as they report it (r.RemoteAddr as it
+	// is when the Manager has no App or the peer gives no address). Off by
+	// default: it is personal data.
 	TrackClients bool
 }
 

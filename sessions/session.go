@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 )
@@ -436,8 +435,8 @@ func (s *Session) apply(cur *Record, now time.Time) {
 	if s.m.opts.TrackClients {
 		cur.UserAgent = s.r.UserAgent()
 		cur.IP = s.r.RemoteAddr
-		if host, _, err := net.SplitHostPort(s.r.RemoteAddr); err == nil {
-			cur.IP = host
+		if addr := s.m.app.ClientAddr(s.r); addr.IsValid() {
+			cur.IP = addr.String()
 		}
 	}
 	s.m.bound(cur)

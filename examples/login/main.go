@@ -15,6 +15,11 @@
 //	go run ./examples/login -store redis -redis redis://127.0.0.1:6379/0
 //	go run ./examples/login -store postgres -postgres postgres://localhost/itty
 //
+// Behind a reverse proxy (nginx, Caddy) on this machine, name it, so that
+// the password throttle sees each client's own address:
+//
+//	go run ./examples/login -proxy 127.0.0.1/32,::1/128
+//
 // Add users with -users FILE, a file of lines "name:HASH", where HASH is
 // printed by: echo -n 'secret' | go run ./examples/login -hash
 package main
@@ -26,8 +31,8 @@ import (
 	"html"
 	"html/template"
 	"log"
-	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -47,6 +52,7 @@ func main() {
 	usersFile := flag.String("users", "", "file of name:HASH lines (see -hash)")
 	demo := flag.Bool("demo", false, "add the user demo with the password demo (never in production)")
 	hash := flag.Bool("hash", false, "read a password on standard input, print its hash, and exit")
+	proxies := flag.String("proxy", "", "comma-separated networks of the reverse proxies in front (such as 127.0.0.1/32 for an nginx on this machine), whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	flag.Parse()
 
 	if *hash {
@@ -85,6 +91,9 @@ func main() {
 	app, err := newApp(store, users)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if app.TrustedProxies, err = parsePrefixes(*proxies); err != nil {
+		log.Fatalf("-proxy: %v", err)
 	}
 	if err := app.Run(*addr); err != nil {
 		log.Fatal(err)
@@ -236,11 +245,32 @@ func newApp(store sessions.Store, users map[string]string) (*itty.App, error) {
 }
 
 // clientAddr is the client's IP address, for throttling. Behind a reverse
-// proxy it is the proxy's: take it from the proxy's header there instead.
+// proxy named with -proxy it is the address the proxy reports, not the
+// proxy's own, which would lock every user out once anyone guessed wrong.
 func clientAddr(req *itty.Request) string {
-	host, _, err := net.SplitHostPort(req.Raw.RemoteAddr)
-	if err != nil {
-		return req.Raw.RemoteAddr
+	if addr := req.ClientAddr(); addr.IsValid() {
+		return addr.String()
 	}
-	return host
+	return req.Raw.RemoteAddr
+}
+
+// parsePrefixes parses a comma-separated list of networks ("127.0.0.1/32,
+// ::1/128"); a lone address is a network of one.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, err
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }

@@ -30,6 +30,12 @@ func newBrowser(t *testing.T, base string) *browser {
 
 func (b *browser) do(method, path string, form url.Values) (*http.Response, string) {
 	b.t.Helper()
+	return b.doWith(method, path, form)
+}
+
+// doWith is do with the request header pairs given.
+func (b *browser) doWith(method, path string, form url.Values, header ...string) (*http.Response, string) {
+	b.t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -37,6 +43,9 @@ func (b *browser) do(method, path string, form url.Values) (*http.Response, stri
 	req, _ := http.NewRequest(method, b.base+path, body)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {

@@ -112,3 +112,64 @@ func TestAttackPasswordGuessing(t *testing.T) {
 		t.Fatalf("alice: %d", resp.StatusCode)
 	}
 }
+
+// TestAttackLockoutThroughProxy: behind a reverse proxy every request comes
+// from the proxy's address. An attacker who guesses wrong under many user
+// names locks the address key; with -proxy naming the proxy, that is the
+// attacker's own address, and another client still logs in. Without -proxy
+// the headers are not believed: an attacker who forges X-Forwarded-For
+// for each guess does not slip out of the address lock.
+func TestAttackLockoutThroughProxy(t *testing.T) {
+	prog := exampletest.Build(t, ".")
+	guess := func(b *browser, name, password, xff string) int {
+		t.Helper()
+		resp, _ := b.doWith("POST", "/login", url.Values{"username": {name}, "password": {password}}, "X-Forwarded-For", xff)
+		return resp.StatusCode
+	}
+
+	proc := prog.Start(t, "-data", filepath.Join(t.TempDir(), "s"), "-demo", "-proxy", "127.0.0.1/32,::1")
+	attacker, victim := newBrowser(t, proc.URL), newBrowser(t, proc.URL)
+	var statuses []int
+	for i := range freeFailures + 2 {
+		statuses = append(statuses, guess(attacker, fmt.Sprintf("user%d", i), "guess", "203.0.113.66"))
+	}
+	if fmt.Sprint(statuses) != "[401 401 401 401 401 401 429]" {
+		t.Fatalf("the attacker behind the proxy: %v, want six 401s, then 429", statuses)
+	}
+	if got := guess(victim, "demo", "demo", "198.51.100.7"); got != 302 {
+		t.Fatalf("another client behind the proxy, right password: %d, want 302 (the attacker's lock is the attacker's)", got)
+	}
+
+	proc = prog.Start(t, "-data", filepath.Join(t.TempDir(), "s"), "-demo")
+	attacker = newBrowser(t, proc.URL)
+	statuses = statuses[:0]
+	for i := range freeFailures + 2 {
+		statuses = append(statuses, guess(attacker, fmt.Sprintf("user%d", i), "guess", fmt.Sprintf("192.0.2.%d", i)))
+	}
+	if fmt.Sprint(statuses) != "[401 401 401 401 401 401 429]" {
+		t.Fatalf("forged X-Forwarded-For without -proxy: %v, want the address locked after six", statuses)
+	}
+}
+
+// TestProxyFlagRefusesBadNetworks: a -proxy that names no network stops the
+// program with the reason, before it serves anything.
+func TestProxyFlagRefusesBadNetworks(t *testing.T) {
+	prog := exampletest.Build(t, ".")
+	out, err := exec.Command(prog.Path, "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-proxy", "127.0.0.1/32,nginx").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "-proxy") || !strings.Contains(string(out), "nginx") {
+		t.Fatalf("-proxy nginx: err %v, output %s", err, out)
+	}
+	for _, tt := range []struct {
+		in   string
+		want string
+	}{
+		{"", "[]"},
+		{"127.0.0.1/32, ::1", "[127.0.0.1/32 ::1/128]"},
+		{"10.0.0.0/8,", "[10.0.0.0/8]"},
+	} {
+		got, err := parsePrefixes(tt.in)
+		if err != nil || fmt.Sprint(got) != tt.want {
+			t.Errorf("parsePrefixes(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
+		}
+	}
+}

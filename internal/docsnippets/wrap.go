@@ -73,6 +73,7 @@ var knownImports = map[string]string{
 	"log":        "log",
 	"multipart":  "mime/multipart",
 	"net":        "net",
+	"netip":      "net/netip",
 	"os":         "os",
 	"redis":      "github.com/redis/go-redis/v9",
 	"redisstore": "github.com/ittygo/itty/sessions/redisstore",

@@ -37,8 +37,9 @@ type Cart struct {
 // examples/login/password.go does.
 func checkPassword(users map[string]string, name, password string) bool { return false }
 
-// clientAddr returns the client's address (examples/login/main.go).
-func clientAddr(req *itty.Request) string { return req.Raw.RemoteAddr }
+// clientAddr returns the client's address (examples/login/main.go), the
+// one the App's TrustedProxies report behind a proxy.
+func clientAddr(req *itty.Request) string { return req.ClientAddr().String() }
 
 // throttle has the methods of examples/login/throttle.go's type.
 type throttle struct{}
