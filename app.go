@@ -178,7 +178,8 @@ func (a *App) add(method, pattern string, fn HandlerFunc, h http.Handler) {
 // Use appends middleware to the App. Middleware is a standard net/http
 // wrapper; the first one added is the outermost, so it sees each request
 // first and each response last. Middleware wraps every request, including
-// those answered with 404 or 405.
+// those answered with 404 or 405. It reads the body under MaxBodyBytes, as
+// handlers do: past it a read fails with an *http.MaxBytesError.
 func (a *App) Use(middleware ...func(http.Handler) http.Handler) {
 	a.middleware = append(a.middleware, middleware...)
 	var h http.Handler = http.HandlerFunc(a.serve)

@@ -75,6 +75,8 @@ var (
 	ErrCookiePath         = errors.New("the Path must start with / and contain no ';' or control characters")
 	ErrCookieTooLarge     = fmt.Errorf("name and encoded value together exceed %d bytes", MaxCookieSize)
 	ErrCookieExpiry       = errors.New("the Max-Age or Expires is more than 400 days ahead, which browsers cap")
+	ErrCookieExpiresYear  = errors.New("the Expires is before the year 1601, which browsers ignore, keeping the cookie for the browser session")
+	ErrSameSite           = errors.New("the SameSite is not SameSiteDefault, SameSiteLax, SameSiteStrict or SameSiteNone")
 	ErrSameSiteNoneSecure = errors.New("a SameSite=None cookie requires Secure")
 	ErrPartitionedSecure  = errors.New("a Partitioned cookie requires Secure")
 	ErrSecurePrefix       = errors.New("a __Secure- name requires Secure")
@@ -220,6 +222,10 @@ func buildSetCookie(name, value string, o *CookieOptions, now time.Time) (string
 		return fail(ErrCookieTooLarge)
 	case o.MaxAge > MaxCookieAge, !o.Expires.IsZero() && o.Expires.Sub(now) > MaxCookieAge:
 		return fail(ErrCookieExpiry)
+	case !o.Expires.IsZero() && o.Expires.UTC().Year() < 1601:
+		return fail(ErrCookieExpiresYear)
+	case o.SameSite > SameSiteNone:
+		return fail(ErrSameSite)
 	case o.SameSite == SameSiteNone && !o.Secure:
 		return fail(ErrSameSiteNoneSecure)
 	case o.Partitioned && !o.Secure:

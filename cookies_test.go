@@ -81,6 +81,10 @@ func TestCookieValidationErrors(t *testing.T) {
 		{strings.Repeat("n", 2000), strings.Repeat("v", 2097), CookieOptions{}, ErrCookieTooLarge},
 		{"a", "v", CookieOptions{MaxAge: MaxCookieAge + time.Second}, ErrCookieExpiry},
 		{"a", "v", CookieOptions{Expires: cookieNow.Add(MaxCookieAge + time.Hour)}, ErrCookieExpiry},
+		{"a", "v", CookieOptions{Expires: time.Date(1600, 12, 31, 23, 59, 59, 0, time.UTC)}, ErrCookieExpiresYear},
+		{"a", "v", CookieOptions{Expires: time.Date(1601, 1, 1, 0, 30, 0, 0, time.FixedZone("", 3600))}, ErrCookieExpiresYear},
+		{"a", "v", CookieOptions{SameSite: SameSiteNone + 1, Secure: true}, ErrSameSite},
+		{"a", "v", CookieOptions{SameSite: 255}, ErrSameSite},
 	}
 	for _, tt := range tests {
 		_, err := buildSetCookie(tt.name, tt.value, &tt.opts, cookieNow)
@@ -92,6 +96,12 @@ func TestCookieValidationErrors(t *testing.T) {
 	// At the limit is fine.
 	if _, err := buildSetCookie("n", strings.Repeat("v", MaxCookieSize-1), &CookieOptions{}, cookieNow); err != nil {
 		t.Errorf("4096 bytes refused: %v", err)
+	}
+	// The first year browsers read, and the Unix epoch DeleteCookie sends.
+	for _, t0 := range []time.Time{time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0)} {
+		if _, err := buildSetCookie("a", "v", &CookieOptions{Expires: t0}, cookieNow); err != nil {
+			t.Errorf("Expires %v refused: %v", t0, err)
+		}
 	}
 }
 

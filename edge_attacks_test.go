@@ -7,6 +7,7 @@ package itty_test
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -440,6 +441,68 @@ func TestAttackChunkedBodyPastLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAttackMiddlewareReadsBodyPastLimit: middleware added with app.Use
+// runs before the App's handlers, so a body it reads (a request logger,
+// a signature check) was read without MaxBodyBytes: a client streamed as
+// much as it liked into it. It now reads under the same limit and gets an
+// *http.MaxBytesError past it; a middleware that passes the body on
+// (wrapped, as a tee does) leaves the App's 413 in place.
+func TestAttackMiddlewareReadsBodyPastLimit(t *testing.T) {
+	chunked := func(n int) string {
+		var b strings.Builder
+		b.WriteString("POST /up HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n")
+		for left := n; left > 0; left -= 500 {
+			fmt.Fprintf(&b, "%x\r\n%s\r\n", min(500, left), strings.Repeat("x", min(500, left)))
+		}
+		b.WriteString("0\r\n\r\n")
+		return b.String()
+	}
+	t.Run("reading middleware", func(t *testing.T) {
+		app := itty.New()
+		app.MaxBodyBytes = 1000
+		var got atomic.Int64
+		var limitErr atomic.Bool
+		app.Use(func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, err := io.ReadAll(r.Body)
+				got.Store(int64(len(b)))
+				var tooBig *http.MaxBytesError
+				limitErr.Store(errors.As(err, &tooBig))
+				http.Error(w, "body refused", http.StatusRequestEntityTooLarge)
+			})
+		})
+		app.Post("/up", func(req *itty.Request) *itty.Response { return app.Render(req, "ok") })
+		raw(t, serve(t, app), "POST", chunked(50_000))
+		if got.Load() > 1000 || !limitErr.Load() {
+			t.Fatalf("middleware read %d bytes of a 50,000-byte body (limit 1000), MaxBytesError %v", got.Load(), limitErr.Load())
+		}
+	})
+	t.Run("teeing middleware", func(t *testing.T) {
+		app := itty.New()
+		app.MaxBodyBytes = 1000
+		var logged atomic.Int64
+		app.Use(func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var copyOf bytes.Buffer
+				r.Body = struct {
+					io.Reader
+					io.Closer
+				}{io.TeeReader(r.Body, &copyOf), r.Body}
+				next.ServeHTTP(w, r)
+				logged.Store(int64(copyOf.Len()))
+			})
+		})
+		app.Post("/up", func(req *itty.Request) *itty.Response {
+			io.ReadAll(req.Body)
+			return app.Render(req, "whole body accepted") // ignores the error
+		})
+		resp, body := raw(t, serve(t, app), "POST", chunked(5000))
+		if resp.StatusCode != 413 || logged.Load() > 1000 {
+			t.Fatalf("status %d %q, middleware logged %d bytes; want 413 and at most 1000", resp.StatusCode, body, logged.Load())
+		}
+	})
 }
 
 func TestAttackOversizedBodyToPlainHTTPHandler(t *testing.T) {

@@ -187,14 +187,16 @@ func (req *Request) App() *App { return req.app }
 func (req *Request) Context() context.Context { return req.Raw.Context() }
 
 // ContentType returns the media type of the request body, without parameters,
-// in lower case, or "" if there is none.
+// in lower case, or "" if there is none or it cannot be read. A type whose
+// parameters are malformed ("text/plain; charset") still gives its media
+// type, as net/http's form parsing reads it.
 func (req *Request) ContentType() string {
 	ct := req.Headers.Get("Content-Type")
 	if ct == "" {
 		return ""
 	}
 	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
 		return ""
 	}
 	return mt
@@ -216,13 +218,18 @@ var ErrNotJSON = errors.New("itty: request body is not JSON")
 
 // JSON decodes the request body, which must hold exactly one JSON value, into
 // v. The Content-Type may be absent, application/json (with or without a
-// charset parameter) or any application/*+json type; anything else is
-// ErrNotJSON. Malformed JSON and trailing data are errors; a body over the
+// charset parameter) or any application/*+json type; anything else, a
+// Content-Type that cannot be read included, is ErrNotJSON. Malformed JSON and trailing data are errors; a body over the
 // App's limit is an *http.MaxBytesError and the request is answered 413.
 func (req *Request) JSON(v any) error {
-	if ct := req.ContentType(); ct != "" && ct != "application/json" &&
-		!(strings.HasPrefix(ct, "application/") && strings.HasSuffix(ct, "+json")) {
-		return fmt.Errorf("%w (Content-Type %s)", ErrNotJSON, ct)
+	if h := req.Headers.Get("Content-Type"); h != "" {
+		ct := req.ContentType()
+		if ct == "" {
+			return fmt.Errorf("%w (malformed Content-Type %q)", ErrNotJSON, h)
+		}
+		if ct != "application/json" && !(strings.HasPrefix(ct, "application/") && strings.HasSuffix(ct, "+json")) {
+			return fmt.Errorf("%w (Content-Type %s)", ErrNotJSON, ct)
+		}
 	}
 	dec := json.NewDecoder(req.Body)
 	if err := dec.Decode(v); err != nil {
@@ -287,6 +294,12 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if int64(n) <= b.left {
 		b.left -= int64(n)
+		if err != nil && err != io.EOF {
+			// The limit ServeHTTP set for the App's middleware is the
+			// same limit: the App answers 413 for it too.
+			var tooBig *http.MaxBytesError
+			b.exceeded = errors.As(err, &tooBig)
+		}
 		return n, err
 	}
 	n = int(b.left)

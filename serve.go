@@ -23,6 +23,11 @@ import (
 // ServeHTTP dispatches the request to the route that matches it.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.handler != nil {
+		if r.Body != nil && r.Body != http.NoBody && a.maxBody() >= 0 {
+			// The App's middleware reads the body under the App's limit
+			// too; past it, the App answers 413 as for its handlers.
+			r.Body = http.MaxBytesReader(w, r.Body, a.maxBody())
+		}
 		a.handler.ServeHTTP(w, r)
 		return
 	}

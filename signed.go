@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -181,9 +182,10 @@ func (a *App) SetSignedCookie(resp *Response, name string, v any, opts ...Cookie
 // *[]byte or anything encoding/json can decode into) and reports whether it
 // found a valid one. A cookie that is missing, tampered with, truncated,
 // expired, signed with an unknown key, signed for another name or too large
-// is simply absent: SignedCookie returns false and never fails the request.
-// If the request carries several cookies of that name, the first valid one
-// wins.
+// is simply absent: SignedCookie returns false, leaves dst as it was and
+// never fails the request; so is one whose value does not decode into dst.
+// On true, dst holds the cookie's value, in place of what it held. If the
+// request carries several cookies of that name, the first valid one wins.
 func (a *App) SignedCookie(req *Request, name string, dst any) bool {
 	req.COOKIES.parse()
 	for _, p := range req.COOKIES.pairs {
@@ -299,7 +301,19 @@ func (signedSerializer) Deserialize(src []byte, dst any) error {
 		}
 		return nil
 	case kindJSON:
-		return json.Unmarshal(data, st.dst)
+		// Into a fresh value, stored only whole: json.Unmarshal fills in
+		// what it can before it reports a type error, and a cookie that
+		// does not decode is absent, so it must leave nothing in dst.
+		rv := reflect.ValueOf(st.dst)
+		if rv.Kind() != reflect.Pointer || rv.IsNil() {
+			return json.Unmarshal(data, st.dst) // the error that names the mistake
+		}
+		fresh := reflect.New(rv.Type().Elem())
+		if err := json.Unmarshal(data, fresh.Interface()); err != nil {
+			return err
+		}
+		rv.Elem().Set(fresh.Elem())
+		return nil
 	}
 	return errors.New("itty: unknown signed value kind")
 }

@@ -1,7 +1,9 @@
 package itty
 
 import (
+	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 )
 
@@ -89,8 +91,13 @@ func (v *Values) Err() error {
 }
 
 // parseForm reads a url-encoded or multipart body; other bodies have no form.
+// A body whose Content-Type cannot be read is an error, not an empty form.
 func (req *Request) parseForm() (url.Values, error) {
-	switch req.ContentType() {
+	ct := req.ContentType()
+	if ct == "" && req.Body != http.NoBody && req.Headers.Get("Content-Type") != "" {
+		return nil, fmt.Errorf("itty: form not read: malformed Content-Type %q", req.Headers.Get("Content-Type"))
+	}
+	switch ct {
 	case "application/x-www-form-urlencoded":
 		b, err := io.ReadAll(req.Body)
 		if err != nil {
@@ -98,10 +105,14 @@ func (req *Request) parseForm() (url.Values, error) {
 		}
 		return url.ParseQuery(string(b))
 	case "multipart/form-data":
-		if err := req.Raw.ParseMultipartForm(DefaultMaxMemory); err != nil {
-			return nil, err
+		err := req.Raw.ParseMultipartForm(DefaultMaxMemory)
+		if mf := req.Raw.MultipartForm; mf != nil {
+			// The body was read whole. An error now is the query string's
+			// (net/http parses it first): GET.Err reports it, and the form
+			// is good.
+			return mf.Value, nil
 		}
-		return req.Raw.MultipartForm.Value, nil
+		return nil, err
 	}
 	return nil, nil
 }

@@ -63,6 +63,39 @@ func TestFormValues(t *testing.T) {
 	}
 }
 
+// TestFormContentTypes: a form's Content-Type with malformed parameters
+// still names the form, as net/http reads it; one that cannot be read at
+// all is an error for a request with a body, never an empty form.
+func TestFormContentTypes(t *testing.T) {
+	app := New()
+	app.Post("/", func(req *Request) *Response {
+		return NewResponse(fmt.Sprintf("%s|%q|%v", req.ContentType(), req.POST.Get("a"), req.POST.Err()), 200)
+	})
+	tests := []struct {
+		ct, body, want string
+	}{
+		{"application/x-www-form-urlencoded", "a=1", `application/x-www-form-urlencoded|"1"|<nil>`},
+		{"Application/X-WWW-Form-Urlencoded; charset=UTF-8", "a=1", `application/x-www-form-urlencoded|"1"|<nil>`},
+		{"application/x-www-form-urlencoded; charset", "a=1", `application/x-www-form-urlencoded|"1"|<nil>`},
+		{"@@@", "a=1", `|""|itty: form not read: malformed Content-Type "@@@"`},
+		{"application/", "a=1", `|""|itty: form not read: malformed Content-Type "application/"`},
+		{"@@@", "", `|""|<nil>`}, // no body, nothing lost
+		{"text/plain", "a=1", `text/plain|""|<nil>`},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+		if tt.body == "" {
+			r.Body = http.NoBody
+		}
+		r.Header.Set("Content-Type", tt.ct)
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, r)
+		if got := rec.Body.String(); got != tt.want {
+			t.Errorf("Content-Type %q: %s, want %s", tt.ct, got, tt.want)
+		}
+	}
+}
+
 // TestQueryOverParameterCap: past net/http's cap of 10,000 parameters no
 // value of the query is read, and GET.Err says so rather than leaving the
 // handler to think the query was empty.
