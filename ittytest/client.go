@@ -25,6 +25,11 @@ import (
 // says otherwise.
 const DefaultBaseURL = "http://example.com"
 
+// DefaultRemoteAddr is the peer address handlers see (r.RemoteAddr) unless
+// Client.RemoteAddr says otherwise: a documentation address (RFC 5737)
+// that no real client or proxy has.
+const DefaultRemoteAddr = "192.0.2.1:1234"
+
 // Client sends requests to a handler in-process and keeps cookies between
 // them. Its jar follows browser rules: cookies are scoped by domain and path,
 // expire, are deleted by Max-Age=0 or a past Expires, and Secure cookies are
@@ -39,6 +44,10 @@ type Client struct {
 	// FollowRedirects makes the client follow 3xx responses, as a browser
 	// does; by default it returns them, so tests can check Location.
 	FollowRedirects bool
+	// RemoteAddr is the peer address the handler sees, "host:port". Set it
+	// to a trusted proxy's (such as "127.0.0.1:5000") and send
+	// X-Forwarded-For to test an app behind one. Default DefaultRemoteAddr.
+	RemoteAddr string
 
 	t       testing.TB
 	handler http.Handler
@@ -53,9 +62,9 @@ func NewClient(t testing.TB, h http.Handler) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Client{BaseURL: DefaultBaseURL, t: t, handler: h, jar: jar}
+	c := &Client{BaseURL: DefaultBaseURL, RemoteAddr: DefaultRemoteAddr, t: t, handler: h, jar: jar}
 	c.client = &http.Client{
-		Transport: handlerTransport{h},
+		Transport: handlerTransport{h: h, c: c},
 		Jar:       jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			if c.FollowRedirects {
@@ -187,7 +196,10 @@ func (c *Client) SetCookie(ck *http.Cookie) {
 
 // handlerTransport turns a client request into a server request and runs
 // the handler on it.
-type handlerTransport struct{ h http.Handler }
+type handlerTransport struct {
+	h http.Handler
+	c *Client // for RemoteAddr
+}
 
 // RoundTrip runs the handler. A handler that aborts its response (it
 // panics with http.ErrAbortHandler, as an itty App does when it panics
@@ -201,7 +213,10 @@ func (ht handlerTransport) RoundTrip(r *http.Request) (resp *http.Response, err 
 	sr.URL = &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
 	sr.RequestURI = r.URL.RequestURI()
 	sr.Host = r.URL.Host
-	sr.RemoteAddr = "192.0.2.1:1234"
+	sr.RemoteAddr = ht.c.RemoteAddr
+	if sr.RemoteAddr == "" {
+		sr.RemoteAddr = DefaultRemoteAddr
+	}
 	sr.Proto, sr.ProtoMajor, sr.ProtoMinor = "HTTP/1.1", 1, 1
 	if sr.Body == nil {
 		sr.Body = http.NoBody

@@ -2,6 +2,7 @@ package ittytest_test
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"testing"
 	"testing/synctest"
@@ -107,5 +108,29 @@ func TestRedirectsAndBodies(t *testing.T) {
 	}
 	if r := c.Do(c.NewRequest("HEAD", "/show", nil)); r.StatusCode != 200 || r.Body != "" {
 		t.Fatalf("HEAD: %d %q", r.StatusCode, r.Body)
+	}
+}
+
+// TestRemoteAddrBehindProxy: the handler sees DefaultRemoteAddr as its
+// peer, or Client.RemoteAddr; from a trusted proxy's address the App then
+// believes X-Forwarded-For.
+func TestRemoteAddrBehindProxy(t *testing.T) {
+	app := itty.New()
+	app.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	app.Get("/", func(req *itty.Request) *itty.Response {
+		return app.Render(req, req.Raw.RemoteAddr+" "+req.ClientAddr().String())
+	})
+	c := ittytest.NewClient(t, app)
+	get := func() string {
+		r := c.NewRequest("GET", "/", nil)
+		r.Header.Set("X-Forwarded-For", "198.51.100.7")
+		return c.Do(r).Body
+	}
+	if got := get(); got != ittytest.DefaultRemoteAddr+" 192.0.2.1" {
+		t.Fatalf("default peer: %q", got)
+	}
+	c.RemoteAddr = "127.0.0.1:5000"
+	if got := get(); got != "127.0.0.1:5000 198.51.100.7" {
+		t.Fatalf("behind the proxy: %q", got)
 	}
 }
