@@ -86,7 +86,8 @@ type App struct {
 	// the access log names the client, and the sessions package marks its
 	// cookie Secure for a client on https. Nil trusts no proxy, and those
 	// headers are ignored, as a client that is not behind one can forge
-	// them. Set it before serving.
+	// them. An IPv4 network may be written in IPv4-mapped form
+	// (::ffff:127.0.0.1/128 is 127.0.0.1/32). Set it before serving.
 	TrustedProxies []netip.Prefix
 
 	router     router

@@ -80,12 +80,17 @@ func (a *App) IsSecure(r *http.Request) bool {
 	return strings.EqualFold(strings.TrimSpace(last), "https")
 }
 
-// trusts reports whether addr is one of a's trusted proxies.
+// trusts reports whether addr, unmapped, is one of a's trusted proxies. A
+// prefix written in IPv4-mapped form (::ffff:10.0.0.0/104) stands for its
+// IPv4 network, as the addresses it is compared with are unmapped.
 func (a *App) trusts(addr netip.Addr) bool {
 	if a == nil || !addr.IsValid() {
 		return false
 	}
 	for _, p := range a.TrustedProxies {
+		if ip := p.Addr(); ip.Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(ip.Unmap(), p.Bits()-96)
+		}
 		if p.Contains(addr) {
 			return true
 		}

@@ -37,7 +37,10 @@ type sessionKey struct{ m *Manager }
 // server-side store. The session a handler used is saved by an OnResponse
 // hook of its request, after the App's own hooks: a handler that panics
 // saves nothing. app may be nil for a Manager that serves only net/http
-// handlers, through Middleware.
+// handlers, through Middleware; behind a reverse proxy, pass such a Manager
+// an App anyway (it need not serve anything): the Manager believes what the
+// App's TrustedProxies let it believe of the client's address and scheme,
+// and a nil App trusts no proxy.
 //
 // New returns an error for settings a browser or the store would refuse
 // (see Options), so they fail at start-up, not on a user's login.

@@ -80,10 +80,11 @@ type Options struct {
 	Partitioned bool
 	// TrackClients records each session's client (User-Agent and address)
 	// for Manager.UserSessions, updated when the session is written. The
-	// address is App.ClientAddr's: the peer's, or behind one of the App's
-	// TrustedProxies the client's as they report it (r.RemoteAddr as it
-	// is when the Manager has no App or the peer gives no address). Off by
-	// default: it is personal data.
+	// address is App.ClientAddr's, without a port: the peer's, or behind
+	// one of the App's TrustedProxies the client's as they report it (a
+	// Manager with no App trusts no proxy). A peer that gives no address
+	// (a Unix socket) is recorded as r.RemoteAddr holds it. Off by default:
+	// it is personal data.
 	TrackClients bool
 }
 

@@ -2,7 +2,9 @@ package sessions_test
 
 // Sessions behind a reverse proxy: what the session cookie and
 // UserSessions believe of X-Forwarded-Proto and X-Forwarded-For, with and
-// without the App's TrustedProxies.
+// without the App's TrustedProxies, for an itty handler and for a net/http
+// handler behind Manager.Middleware (whose Manager takes the App for its
+// TrustedProxies, though the App serves nothing there).
 
 import (
 	"context"
@@ -16,9 +18,9 @@ import (
 	"github.com/ittygo/itty/sessions"
 )
 
-// proxiedLoginApp logs in "ada" on POST /login; trusted lists the App's
-// TrustedProxies.
-func proxiedLoginApp(t *testing.T, opts sessions.Options, trusted ...string) (*itty.App, *sessions.Manager) {
+// proxiedLoginApp logs in "ada" on POST /login, both in an itty handler and
+// in a net/http one; trusted lists the App's TrustedProxies.
+func proxiedLoginApp(t *testing.T, opts sessions.Options, trusted ...string) (map[string]http.Handler, *sessions.Manager) {
 	app := itty.New()
 	for _, p := range trusted {
 		app.TrustedProxies = append(app.TrustedProxies, netip.MustParsePrefix(p))
@@ -31,12 +33,17 @@ func proxiedLoginApp(t *testing.T, opts sessions.Options, trusted ...string) (*i
 		mgr.Get(req).SetUser("ada")
 		return app.Render(req, "ok")
 	})
-	return app, mgr
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		mgr.FromContext(r.Context()).SetUser("ada")
+		w.Write([]byte("ok"))
+	})
+	return map[string]http.Handler{"itty": app, "net/http": mgr.Middleware(mux)}, mgr
 }
 
 // proxiedLogin sends the login from remote with the header pairs given and
 // returns the session cookie's Set-Cookie line.
-func proxiedLogin(t *testing.T, app *itty.App, remote string, header ...string) string {
+func proxiedLogin(t *testing.T, h http.Handler, remote string, header ...string) string {
 	t.Helper()
 	r := httptest.NewRequest("POST", "/login", nil)
 	r.RemoteAddr = remote
@@ -44,7 +51,7 @@ func proxiedLogin(t *testing.T, app *itty.App, remote string, header ...string) 
 		r.Header.Set(header[i], header[i+1])
 	}
 	rec := httptest.NewRecorder()
-	app.ServeHTTP(rec, r)
+	h.ServeHTTP(rec, r)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("login from %s %v: %d %s", remote, header, rec.Code, rec.Body)
 	}
@@ -70,13 +77,15 @@ func TestProxiedHTTPSClientGetsSecureCookie(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			app, _ := proxiedLoginApp(t, sessions.Options{CookieName: "sid"}, tt.trusted...)
-			line := proxiedLogin(t, app, tt.remote, "X-Forwarded-Proto", tt.proto)
-			if !strings.HasPrefix(line, "sid=") {
-				t.Fatalf("Set-Cookie: %q, want the session cookie", line)
-			}
-			if got := strings.Contains(line, "; Secure"); got != tt.secure {
-				t.Fatalf("Set-Cookie: %q; Secure %v, want %v", line, got, tt.secure)
+			handlers, _ := proxiedLoginApp(t, sessions.Options{CookieName: "sid"}, tt.trusted...)
+			for kind, h := range handlers {
+				line := proxiedLogin(t, h, tt.remote, "X-Forwarded-Proto", tt.proto)
+				if !strings.HasPrefix(line, "sid=") {
+					t.Fatalf("%s: Set-Cookie: %q, want the session cookie", kind, line)
+				}
+				if got := strings.Contains(line, "; Secure"); got != tt.secure {
+					t.Fatalf("%s: Set-Cookie: %q; Secure %v, want %v", kind, line, got, tt.secure)
+				}
 			}
 		})
 	}
@@ -102,14 +111,19 @@ func TestAttackForgedForwardedForInUserSessions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			app, mgr := proxiedLoginApp(t, sessions.Options{CookieName: "sid", TrackClients: true}, tt.trusted...)
-			proxiedLogin(t, app, tt.remote, "X-Forwarded-For", tt.xff)
-			infos, err := mgr.UserSessions(context.Background(), "ada")
-			if err != nil || len(infos) != 1 {
-				t.Fatalf("UserSessions: %+v %v", infos, err)
-			}
-			if infos[0].IP != tt.want {
-				t.Fatalf("UserSessions shows %q, want %q", infos[0].IP, tt.want)
+			handlers, mgr := proxiedLoginApp(t, sessions.Options{CookieName: "sid", TrackClients: true}, tt.trusted...)
+			for kind, h := range handlers {
+				proxiedLogin(t, h, tt.remote, "X-Forwarded-For", tt.xff)
+				infos, err := mgr.UserSessions(context.Background(), "ada")
+				if err != nil || len(infos) != 1 {
+					t.Fatalf("%s: UserSessions: %+v %v", kind, infos, err)
+				}
+				if infos[0].IP != tt.want {
+					t.Fatalf("%s: UserSessions shows %q, want %q", kind, infos[0].IP, tt.want)
+				}
+				if _, err := mgr.DestroyUser(context.Background(), "ada"); err != nil {
+					t.Fatal(err)
+				}
 			}
 		})
 	}

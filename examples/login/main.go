@@ -244,14 +244,22 @@ func newApp(store sessions.Store, users map[string]string) (*itty.App, error) {
 	return app, nil
 }
 
-// clientAddr is the client's IP address, for throttling. Behind a reverse
-// proxy named with -proxy it is the address the proxy reports, not the
-// proxy's own, which would lock every user out once anyone guessed wrong.
+// clientAddr is the client's address, for throttling: an IPv4 address, or
+// an IPv6 client's /64 network. One subscriber gets a whole /64 (a home
+// line, a server), and would otherwise have 2^64 fresh addresses to guess
+// from. Behind a reverse proxy named with -proxy it is the address the
+// proxy reports, not the proxy's own, which would lock every user out once
+// anyone guessed wrong.
 func clientAddr(req *itty.Request) string {
-	if addr := req.ClientAddr(); addr.IsValid() {
-		return addr.String()
+	addr := req.ClientAddr()
+	switch {
+	case !addr.IsValid():
+		return req.Raw.RemoteAddr
+	case addr.Is6():
+		network, _ := addr.Prefix(64)
+		return network.String()
 	}
-	return req.Raw.RemoteAddr
+	return addr.String()
 }
 
 // parsePrefixes parses a comma-separated list of networks ("127.0.0.1/32,

@@ -7,15 +7,24 @@ import (
 )
 
 // throttle slows down password guessing. Each key (a user name, a client
-// address) may fail freeFailures times; after that it is locked for
-// firstLock, doubling with every further failure up to maxLock. A key
-// that has not failed for forgetAfter starts afresh. At most maxKeys keys
-// are remembered, the least recently failed forgotten first, so a flood
-// of distinct names costs bounded memory.
+// address) has freeFailures failures that cost nothing; each failure after
+// them locks the key, for firstLock, doubling with every further failure up
+// to maxLock. A key that has not failed for forgetAfter starts afresh.
+//
+// At most maxKeys keys are remembered, so that a flood of distinct names
+// costs bounded memory. When a new key needs room, the key that failed
+// least recently among those still within their free failures is
+// forgotten; only when there are none is a locked key forgotten (the least
+// recently failed).
+// So a flood of fresh keys, each failing once (a new name from a new
+// address every time), cannot push a locked user name out and give its
+// guesser a fresh start: it must first lock maxKeys other keys, six failed
+// logins each.
 type throttle struct {
 	mu      sync.Mutex
 	keys    map[string]*list.Element
-	lru     *list.List // of *strike, most recent at the front
+	free    *list.List // of *strike within its free failures, the most recent failure at the front
+	locked  *list.List // of *strike past them, the same way
 	now     func() time.Time
 	maxKeys int
 }
@@ -24,7 +33,8 @@ type strike struct {
 	key      string
 	failures int
 	last     time.Time
-	until    time.Time // locked until then
+	until    time.Time  // locked until then
+	in       *list.List // free or locked
 }
 
 const (
@@ -35,7 +45,7 @@ const (
 )
 
 func newThrottle(maxKeys int) *throttle {
-	return &throttle{keys: map[string]*list.Element{}, lru: list.New(), now: time.Now, maxKeys: maxKeys}
+	return &throttle{keys: map[string]*list.Element{}, free: list.New(), locked: list.New(), now: time.Now, maxKeys: maxKeys}
 }
 
 // wait returns how long the caller must wait before any of keys may try
@@ -61,12 +71,10 @@ func (t *throttle) fail(keys ...string) {
 	for _, k := range keys {
 		e, ok := t.keys[k]
 		if !ok {
-			if t.lru.Len() >= t.maxKeys {
-				oldest := t.lru.Back()
-				delete(t.keys, oldest.Value.(*strike).key)
-				t.lru.Remove(oldest)
+			if len(t.keys) >= t.maxKeys {
+				t.evict()
 			}
-			e = t.lru.PushFront(&strike{key: k})
+			e = t.free.PushFront(&strike{key: k, in: t.free})
 			t.keys[k] = e
 		}
 		s := e.Value.(*strike)
@@ -82,8 +90,30 @@ func (t *throttle) fail(keys ...string) {
 			}
 			s.until = now.Add(lock)
 		}
-		t.lru.MoveToFront(e)
+		to := t.free
+		if s.failures > freeFailures {
+			to = t.locked
+		}
+		if s.in == to {
+			to.MoveToFront(e)
+			continue
+		}
+		s.in.Remove(e)
+		s.in = to
+		t.keys[k] = to.PushFront(s)
 	}
+}
+
+// evict forgets one key to make room: the least recently failed of those
+// within their free failures, else of the locked ones.
+func (t *throttle) evict() {
+	from := t.free
+	if from.Len() == 0 {
+		from = t.locked
+	}
+	oldest := from.Back()
+	delete(t.keys, oldest.Value.(*strike).key)
+	from.Remove(oldest)
 }
 
 // forget clears key, after a successful login.
@@ -92,12 +122,12 @@ func (t *throttle) forget(key string) {
 	defer t.mu.Unlock()
 	if e, ok := t.keys[key]; ok {
 		delete(t.keys, key)
-		t.lru.Remove(e)
+		e.Value.(*strike).in.Remove(e)
 	}
 }
 
 func (t *throttle) len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.lru.Len()
+	return len(t.keys)
 }

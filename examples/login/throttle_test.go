@@ -66,6 +66,42 @@ func TestAttackThrottleFloodOfNames(t *testing.T) {
 	}
 }
 
+// TestAttackThrottleFloodEvictsFreeKeysFirst: a flood of fresh keys, each
+// failing once, pushes out only keys within their free failures, never a
+// locked one; a table full of locked keys still stays within its bound,
+// giving up the least recently failed lock.
+func TestAttackThrottleFloodEvictsFreeKeysFirst(t *testing.T) {
+	th := newThrottle(100)
+	for range freeFailures + 1 {
+		th.fail("user:ada")
+	}
+	th.fail("user:bob") // within its free failures
+	for i := range 10_000 {
+		th.fail(fmt.Sprintf("user:u%d", i))
+	}
+	if n := th.len(); n != 100 {
+		t.Fatalf("%d keys remembered, want 100", n)
+	}
+	if th.wait("user:ada") == 0 {
+		t.Fatal("the flood of fresh keys pushed out ada's lock")
+	}
+	if _, kept := th.keys["user:bob"]; kept {
+		t.Fatal("bob's single failure outlived 10,000 newer ones")
+	}
+	// Now lock 100 other keys: ada's lock is the oldest, and goes.
+	for i := range 100 {
+		for range freeFailures + 1 {
+			th.fail(fmt.Sprintf("user:l%d", i))
+		}
+	}
+	if n := th.len(); n != 100 {
+		t.Fatalf("%d keys remembered, want 100", n)
+	}
+	if th.wait("user:ada") != 0 || th.wait("user:l99") == 0 {
+		t.Fatal("a table of locked keys did not give up its least recently failed one")
+	}
+}
+
 // TestAttackPasswordGuessing: over HTTP, wrong passwords soon get 429 with
 // Retry-After, without the expensive hash; while locked even the right
 // password waits; and the demo account exists only with -demo, which the
